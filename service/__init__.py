@@ -1,0 +1,26 @@
+"""writethru: every version of a news story in git, and how it changed, paragraph by paragraph."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the app; the only wiring point."""
+    app = Flask(__name__, static_folder=str(config.STATIC_DIR), static_url_path="/static")
+    app.config.from_mapping(config.defaults())
+    app.config.update(test_config if test_config is not None else config.from_env())
+    config.check(app.config)
+    # Flask answers 413 itself once a body passes this size, before a handler reads it.
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY"]
+
+    from . import api, errors, views
+    from .store import GitStore
+
+    app.extensions["store"] = GitStore(app.config["STORE_PATH"], durable=app.config["DURABLE"])
+    errors.register_error_handlers(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(views.bp)
+    return app

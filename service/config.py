@@ -1,0 +1,73 @@
+"""Settings: defaults, environment overrides, checks at start. The one place config is read."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STATIC_DIR = ROOT / "static"
+SEEDS_DIR = ROOT / "seeds"
+
+# Promotional lines wire and web copy carry between paragraphs; tagged so views can fold them.
+DEFAULT_PROMO_PATTERN = r"^(WATCH|READ MORE|RELATED|MORE|SEE ALSO|LISTEN|PHOTOS|VIDEO)\s*:"
+
+#: (config key, environment variable, parser, default, description) — the README's table.
+SETTINGS = [
+    ("STORE_PATH", "WRITETHRU_STORE", Path, "var/writethru.git", "bare git repository of the store"),
+    ("TOKEN", "WRITETHRU_TOKEN", str, "", "bearer token required for POST (empty: open)"),
+    ("MAX_BODY", "WRITETHRU_MAX_BODY", int, 5 * 1024 * 1024, "largest request body, bytes"),
+    ("DURABLE", "WRITETHRU_DURABLE", "bool", True, "fsync objects and ref before answering"),
+    ("HOST", "WRITETHRU_HOST", str, "127.0.0.1", "address `writethru serve` binds"),
+    ("PORT", "WRITETHRU_PORT", int, 8000, "port `writethru serve` binds"),
+    ("WORKERS", "WRITETHRU_WORKERS", int, 2, "gunicorn worker processes"),
+    ("PROMO_PATTERN", "WRITETHRU_PROMO_PATTERN", str, DEFAULT_PROMO_PATTERN,
+     "regular expression for promotional lines"),
+]
+
+
+class ConfigError(ValueError):
+    """A setting from the environment could not be used."""
+
+
+def _parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"expected a boolean (true/false), got {raw!r}")
+
+
+def defaults() -> dict:
+    """Return the default settings."""
+    out = {}
+    for key, _env, parser, default, _doc in SETTINGS:
+        out[key] = Path(default) if parser is Path else default
+    return out
+
+
+def from_env(environ=None) -> dict:
+    """Return the settings that the environment overrides, parsed and checked."""
+    environ = os.environ if environ is None else environ
+    out = {}
+    for key, env, parser, _default, _doc in SETTINGS:
+        raw = environ.get(env)
+        if raw is None:
+            continue
+        try:
+            out[key] = _parse_bool(raw) if parser == "bool" else parser(raw)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"{env}: {exc}") from exc
+    return out
+
+
+def check(settings: dict) -> None:
+    """Raise ConfigError if the settings cannot work together."""
+    if settings["MAX_BODY"] <= 0:
+        raise ConfigError("WRITETHRU_MAX_BODY must be a positive number of bytes")
+    try:
+        re.compile(settings["PROMO_PATTERN"])
+    except re.error as exc:
+        raise ConfigError(f"WRITETHRU_PROMO_PATTERN: {exc}") from exc
