@@ -1,0 +1,144 @@
+"""Word-level comparison of two paragraphs: the similarity score and the inline segments."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from diff_match_patch import diff_match_patch
+
+from .tokens import Encoder, split_tokens, split_words
+
+_dmp = diff_match_patch()
+# No time limit: the 1 s default makes a diff depend on the machine's speed (and on load);
+# the size limits below bound the work instead.
+_dmp.Diff_Timeout = 0
+
+EQUAL, INSERT, DELETE = "equal", "insert", "delete"
+_OPS = {0: EQUAL, 1: INSERT, -1: DELETE}
+
+#: Above this many word-and-space tokens in a pair, show the paragraph replaced whole.
+INLINE_TOKEN_LIMIT = 8000
+#: Above this many words in a pair, the score is the bag-of-words bound (no word diff).
+SCORE_WORD_LIMIT = 4000
+#: Replaced runs this short (each side, in characters) get a character-level pass ...
+CHAR_PASS_MAX = 32
+#: ... kept when at least this share of their characters is common (Dice).
+CHAR_PASS_MIN_SHARE = 0.6
+
+
+class Words:
+    """A paragraph's words, their bag and its count of non-space characters, computed once."""
+
+    __slots__ = ("words", "_bag", "size")
+
+    def __init__(self, text: str) -> None:
+        self.words = split_words(text)
+        self.size = sum(map(len, self.words))
+        self._bag: Counter[str] | None = None
+
+    @property
+    def bag(self) -> Counter[str]:
+        """Return the multiset of words."""
+        if self._bag is None:
+            self._bag = Counter(self.words)
+        return self._bag
+
+
+def bag_bound(a: Words, b: Words) -> float:
+    """Return an upper bound of `score(a, b)` from the words the two have in common."""
+    total = a.size + b.size
+    if total == 0:
+        return 1.0
+    small, large = (a.bag, b.bag) if len(a.bag) <= len(b.bag) else (b.bag, a.bag)
+    common = 0
+    for w, n in small.items():
+        m = large.get(w)
+        if m:
+            common += len(w) * (n if n < m else m)
+    return 2 * common / total
+
+
+def score(a: Words, b: Words) -> float:
+    """Return the Dice share of non-space characters in the equal parts of a word diff.
+
+    1.0 for the same words, 0.0 for none in common; two empty paragraphs score 1.0.
+    """
+    total = a.size + b.size
+    if total == 0:
+        return 1.0
+    if len(a.words) + len(b.words) > SCORE_WORD_LIMIT:
+        return bag_bound(a, b)  # a word diff this long would cost more than it tells
+    enc = Encoder()
+    ca, cb = enc.encode(a.words), enc.encode(b.words)
+    keys = enc.keys
+    common = 0
+    # No clean-up: the equal parts are then a longest common run of words, which the
+    # bag-of-words bound provably bounds.
+    for op, chars in _dmp.diff_main(ca, cb, False):
+        if op == 0:
+            common += sum([len(keys[c]) for c in chars])
+    return 2 * common / total
+
+
+def segments(old: str, new: str) -> list[dict]:
+    """Return inline segments `{"op", "text"}`: equal+delete rebuild `old`, equal+insert `new`."""
+    if old == new:
+        return [{"op": EQUAL, "text": old}] if old else []
+    ta, tb = split_tokens(old), split_tokens(new)
+    if len(ta) + len(tb) > INLINE_TOKEN_LIMIT:
+        return _whole(old, new)
+    enc = Encoder()
+    ca, cb = enc.encode(ta), enc.encode(tb)
+    keys = enc.keys
+    diffs = [(op, "".join([keys[c] for c in chars])) for op, chars in _dmp.diff_main(ca, cb, False)]
+    # Semantic clean-up on the real text (not the codes), so lengths are in characters and
+    # scattered one-word equalities inside a rewrite fold into one readable replacement.
+    _dmp.diff_cleanupSemantic(diffs)
+    return _merge(_char_pass(diffs))
+
+
+def _whole(old: str, new: str) -> list[dict]:
+    out = []
+    if old:
+        out.append({"op": DELETE, "text": old})
+    if new:
+        out.append({"op": INSERT, "text": new})
+    return out
+
+
+def _char_pass(diffs: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Re-diff short one-for-one replacements by character (`Putin's` -> `Putin’s`)."""
+    out: list[tuple[int, str]] = []
+    i, n = 0, len(diffs)
+    while i < n:
+        op, text = diffs[i]
+        if (
+            op != 0
+            and i + 1 < n
+            and diffs[i + 1][0] == -op
+            and (i + 2 == n or diffs[i + 2][0] == 0)
+        ):
+            d, s = (text, diffs[i + 1][1]) if op == -1 else (diffs[i + 1][1], text)
+            if len(d) <= CHAR_PASS_MAX and len(s) <= CHAR_PASS_MAX:
+                fine = _dmp.diff_main(d, s, False)
+                common = sum(len(t) for o, t in fine if o == 0)
+                if 2 * common >= CHAR_PASS_MIN_SHARE * (len(d) + len(s)):
+                    out.extend(fine)
+                    i += 2
+                    continue
+        out.append((op, text))
+        i += 1
+    return out
+
+
+def _merge(diffs: list[tuple[int, str]]) -> list[dict]:
+    out: list[dict] = []
+    for op, text in diffs:
+        if not text:
+            continue
+        name = _OPS[op]
+        if out and out[-1]["op"] == name:
+            out[-1]["text"] += text
+        else:
+            out.append({"op": name, "text": text})
+    return out
