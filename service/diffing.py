@@ -33,19 +33,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .align import align, gaps, pair_edits
-from .inline import Words, segments
+from .inline import WordsOf, segments
 from .moves import find_moves, settle_in_place
-from .tokens import split_words
 from .typography import is_promo, normalise
 
 __all__ = [
     "Diff",
+    "LossError",
     "annotate",
     "annotate_from_diffs",
     "diff_paragraphs",
     "display_rows",
     "is_promo",
     "normalise",
+    "verify",
 ]
 
 _WORD = re.compile(r"\S+")
@@ -102,14 +103,9 @@ def diff_paragraphs(
     n, m = len(ka), len(kb)
 
     pairs = align(ka, kb)
-    words_a: dict[int, Words] = {}
-    words_b: dict[int, Words] = {}
+    words_a, words_b = WordsOf(ka), WordsOf(kb)
     edited: list[tuple[int, int]] = []
     for ra, rb in gaps(pairs, n, m):
-        for i in ra:
-            words_a[i] = Words(ka[i])
-        for j in rb:
-            words_b[j] = Words(kb[j])
         edited.extend(pair_edits(ra, rb, words_a, words_b))
     if edited:
         pairs = sorted(pairs + edited)
@@ -147,9 +143,9 @@ def _build(old, new, ka, kb, pairs, moved, promo_pattern) -> Diff:
             stats["words_added"] += _touched_words(new[j], segs, "insert")
             stats["words_removed"] += _touched_words(old[i], segs, "delete")
         elif kind == "added":
-            stats["words_added"] += len(split_words(new[j]))
+            stats["words_added"] += len(_WORD.findall(new[j]))
         elif kind == "removed":
-            stats["words_removed"] += len(split_words(old[i]))
+            stats["words_removed"] += len(_WORD.findall(old[i]))
         if (j is not None and is_promo(new[j], promo_pattern)) or (
             i is not None and is_promo(old[i], promo_pattern)
         ):
@@ -227,6 +223,52 @@ def display_rows(diff: Diff | Mapping) -> list[dict]:
             if r["left"] is not None:
                 moved_away_after(r["left"])
     return out
+
+
+class LossError(ValueError):
+    """A diff breaks one of the lossless rules of this module's docstring."""
+
+
+def verify(old: Sequence[str], new: Sequence[str], diff: Diff, *, ignore_typography=False) -> None:
+    """Check that `diff` is a lossless diff of `old` to `new`.
+
+    Raises:
+        LossError: naming the first rule broken.
+    """
+    key = normalise if ignore_typography else str
+    rows = diff.rows
+    rights = [r["right"] for r in rows if r["right"] is not None]
+    if rights != list(range(len(new))):
+        raise LossError(f"right indexes in row order are {rights}, not 0..{len(new) - 1}")
+    lefts = sorted(r["left"] for r in rows if r["left"] is not None)
+    if lefts != list(range(len(old))):
+        raise LossError(f"left indexes are {lefts}, not each of 0..{len(old) - 1} once")
+    in_order = [r["left"] for r in rows if r["left"] is not None and r["kind"] != "moved"]
+    if in_order != sorted(in_order):
+        raise LossError(f"left indexes of rows that did not move go back: {in_order}")
+    moved = {r["left"] for r in rows if r["kind"] == "moved"}
+    for p, r in enumerate(rows):
+        kind, i, j = r["kind"], r["left"], r["right"]
+        sides = {"added": (False, True), "removed": (True, False)}.get(kind, (True, True))
+        if kind not in KINDS or ((i is not None), (j is not None)) != sides:
+            raise LossError(f"row {p} {r} has the wrong kind or sides")
+        if "segments" in r:
+            segs = r["segments"]
+            was = "".join(s["text"] for s in segs if s["op"] in ("equal", "delete"))
+            now = "".join(s["text"] for s in segs if s["op"] in ("equal", "insert"))
+            if kind not in ("changed", "moved") or was != old[i] or now != new[j]:
+                raise LossError(f"row {p}: segments do not rebuild old[{i}] and new[{j}]")
+        elif kind in ("unchanged", "moved") and key(old[i]) != key(new[j]):
+            raise LossError(f"row {p}: old[{i}] and new[{j}] differ but carry no segments")
+        elif kind == "changed":
+            raise LossError(f"row {p}: a changed row without segments")
+        if kind == "removed":
+            k = i - 1
+            while k in moved:
+                k -= 1
+            before = rows[p - 1]["left"] if p else None
+            if (k >= 0 and (before != k or rows[p - 1]["kind"] == "moved")) or (k < 0 and p):
+                raise LossError(f"row {p}: removed old[{i}] does not stand where it stood")
 
 
 def annotate_from_diffs(paragraphs: Sequence[str], diffs: Sequence[Diff | Mapping]) -> list[dict]:

@@ -26,8 +26,8 @@ _RANGES = (
 )
 CAPACITY = sum(stop - start for start, stop in _RANGES)  # 1,112,064: every non-surrogate
 
-_WORD_OR_SPACE = re.compile(r"\s+|\S+")
-_WORD = re.compile(r"\S+")
+_WORD_OR_SPACE = re.compile(r"\w+|\s+|[^\w\s]")
+_WORD = re.compile(r"\w+|[^\w\s]")  # punctuation apart: "talks," still shares "talks"
 
 
 class TooManyTokens(ValueError):
@@ -74,10 +74,10 @@ class Encoder:
 
 
 def split_tokens(text: str) -> list[str]:
-    """Split text into alternating runs of white space and non-space (joined, they rebuild it)."""
+    """Split text into words, white-space runs and single other characters (joined: the text)."""
     return _WORD_OR_SPACE.findall(text)
 
 
 def split_words(text: str) -> list[str]:
-    """Return the non-space runs of a text."""
+    """Return the words and punctuation marks of a text, white space left out."""
     return _WORD.findall(text)
