@@ -1,0 +1,271 @@
+"""GitStore against real bare repositories in tmp_path, checked with plain git."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from service.ingest import parse_payload
+from service.store import (
+    ArticleNotFound,
+    GitStore,
+    InvalidArticleId,
+    InvalidCursor,
+    VersionNotFound,
+    validate_article_id,
+)
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds" / "ap-troops-eastern-europe"
+V1 = (SEEDS / "000_d086febab5968e85.txt").read_bytes()
+V2 = (SEEDS / "001_af56ba67cce1b9fd.txt").read_bytes()
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run plain git on a repository and return its output."""
+    return subprocess.run(["git", "--git-dir", str(repo), *args], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def text(body: str | bytes):
+    """Return a plain-text submission."""
+    return parse_payload(body.encode() if isinstance(body, str) else body, "text/plain")
+
+
+def as_json(**fields):
+    """Return a JSON submission."""
+    return parse_payload(json.dumps(fields).encode(), "application/json")
+
+
+@pytest.fixture
+def seeded(store):
+    """Return the store with the two seed versions of ap-troops saved."""
+    store.save("ap-troops", text(V1))
+    store.save("ap-troops", as_json(body=V2.decode(), headline="Biden orders troops",
+                                    label="1st Ld-Writethru"))
+    return store
+
+
+def test_creating_a_store_touches_nothing(tmp_path):
+    GitStore(tmp_path / "s.git")
+    assert not (tmp_path / "s.git").exists()
+
+
+def test_seed_two_versions(seeded):
+    infos = seeded.versions("ap-troops")
+    assert [v.version for v in infos] == [1, 2]
+    assert [(v.paragraphs, v.words) for v in infos] == [(8, 485), (33, 1241)]
+    assert infos[1].meta["headline"] == "Biden orders troops"
+    assert infos[0].created_at.tzinfo is not None and infos[0].created_at.utcoffset().seconds == 0
+    latest = seeded.read("ap-troops", "latest")
+    assert latest.version == 2 and len(latest.paragraphs) == 33
+    assert latest.commit == seeded.head("ap-troops") == infos[1].commit
+    first = seeded.read("ap-troops", 1)
+    assert first.text.encode() == text(V1).text.encode()
+    assert seeded.read("ap-troops", "2").commit == latest.commit
+
+
+def test_commit_chain_with_plain_git(seeded):
+    repo = seeded.path
+    log = git(repo, "rev-list", "--parents", "refs/articles/ap-troops").split("\n")
+    head, first = (line.split() for line in log if line)
+    assert head[1] == first[0] and len(first) == 1
+    subject = git(repo, "log", "-1", "--format=%s%n%an <%ae>", "refs/articles/ap-troops")
+    assert subject == "ap-troops v2: Biden orders troops\nwritethru <writethru@localhost>\n"
+
+
+def test_identical_resend_creates_nothing(seeded):
+    before = git(seeded.path, "rev-list", "--count", "refs/articles/ap-troops")
+    again = seeded.save("ap-troops", as_json(body=V2.decode(), headline="Biden orders troops",
+                                             label="1st Ld-Writethru"))
+    assert (again.created, again.version, again.commit) == (False, 2, seeded.head("ap-troops"))
+    assert git(seeded.path, "rev-list", "--count", "refs/articles/ap-troops") == before == "2\n"
+    # same text, different metadata: a new version
+    changed = seeded.save("ap-troops", as_json(body=V2.decode(), headline="Biden orders troops",
+                                               label="2nd Ld-Writethru"))
+    assert (changed.created, changed.version) == (True, 3)
+
+
+def test_mirror_clone_reads_with_plain_git(seeded, tmp_path):
+    mirror = tmp_path / "mirror.git"
+    subprocess.run(["git", "clone", "--quiet", "--mirror", str(seeded.path), str(mirror)],
+                   check=True)
+    assert "refs/articles/ap-troops" in git(mirror, "for-each-ref", "--format=%(refname)")
+    shown = git(mirror, "show", "refs/articles/ap-troops~1:article.txt")
+    assert shown == seeded.read("ap-troops", 1).text
+
+
+def test_tree_content_and_sorted_meta(seeded):
+    repo = seeded.path
+    names = git(repo, "ls-tree", "-r", "--name-only", "refs/articles/ap-troops").split()
+    assert names == ["article.txt", "meta.json", "source/body.json"]
+    meta_text = git(repo, "show", "refs/articles/ap-troops:meta.json")
+    meta = json.loads(meta_text)
+    assert list(meta) == sorted(meta)
+    assert meta_text == json.dumps(meta, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    assert meta["source_format"] == "json" and meta["label"] == "1st Ld-Writethru"
+    article = git(repo, "show", "refs/articles/ap-troops:article.txt")
+    assert article.endswith("contributed.\n") and "\n\n\n" not in article
+
+
+def test_sources_saved_only_when_needed(store):
+    store.save("canon", text("One.\n\nTwo.\n"))
+    assert git(store.path, "ls-tree", "-r", "--name-only", "refs/articles/canon").split() == [
+        "article.txt", "meta.json"]
+    assert store.sources("canon") == {}
+    crlf = b"One.\r\n\r\nTwo.\r\n"
+    store.save("crlf", text(crlf))
+    assert store.sources("crlf") == {"source/original.txt": crlf}
+    ninjs = json.dumps({"uri": "urn:x:1", "bodies": [{"value": "A."}]}).encode()
+    store.save("nin", parse_payload(ninjs, "application/ninjs+json"))
+    assert store.sources("nin") == {"source/ninjs.json": ninjs}
+
+
+def test_unknown_article_and_version(seeded):
+    with pytest.raises(ArticleNotFound):
+        seeded.read("nope")
+    with pytest.raises(ArticleNotFound):
+        seeded.versions("nope")
+    assert seeded.head("nope") is None
+    for bad in (0, 3, "3", "first", "-1"):
+        with pytest.raises(VersionNotFound):
+            seeded.read("ap-troops", bad)
+
+
+BAD_IDS = ["", "a/b", "../x", "a..b", "has space", "tab\there", "nl\n", "nul\x00", "bell\x07",
+           "x" * 129, "name.lock", "-leading", ".hidden", "_under", "ü-umlaut", "refs/heads/x",
+           "a\\b", "a:b", "a~1", "a^", "@{0}"]
+
+
+@pytest.mark.parametrize("bad", BAD_IDS)
+def test_invalid_ids_refused_and_repo_unchanged(seeded, bad):
+    repo = seeded.path
+    refs = git(repo, "for-each-ref")
+    objects = git(repo, "count-objects", "-v")
+    with pytest.raises(InvalidArticleId):
+        seeded.save(bad, text("Some text."))
+    for call in (seeded.head, seeded.versions, seeded.read):
+        with pytest.raises(InvalidArticleId):
+            call(bad)
+    assert git(repo, "for-each-ref") == refs
+    assert git(repo, "count-objects", "-v") == objects
+
+
+@pytest.mark.parametrize("good", ["a", "A9", "0", "ap-troops_2022.v1", "x" * 128, "a.b-c_d"])
+def test_valid_ids(good):
+    assert validate_article_id(good) == good
+
+
+def test_list_articles_order_pagination_query_and_rebuild(store):
+    for article in ("alpha", "beta", "gamma", "delta", "epsilon"):
+        store.save(article, as_json(body=f"{article} text.",
+                                    headline=f"Headline {article.upper()}"))
+    store.save("beta", as_json(body="beta text, updated.", headline="Headline BETA"))
+    first, cursor = store.list_articles(limit=2)
+    # saves within one second tie on time; ties are broken by id, so check the set, then beta
+    everything = first
+    while cursor:
+        page, cursor = store.list_articles(limit=2, cursor=cursor)
+        everything += page
+    ids = [a.id for a in everything]
+    assert sorted(ids) == ["alpha", "beta", "delta", "epsilon", "gamma"] and len(ids) == 5
+    times = [a.updated_at for a in everything]
+    assert times == sorted(times, reverse=True)
+    beta = next(a for a in everything if a.id == "beta")
+    assert (beta.versions, beta.headline, beta.commit) == (2, "Headline BETA", store.head("beta"))
+    found, _ = store.list_articles(query="headline ep")
+    assert [a.id for a in found] == ["epsilon"]
+    assert [a.id for a in store.list_articles(query="GAM")[0]] == ["gamma"]
+    assert store.list_articles(query="zzz") == ([], None)
+
+    index = store.path / "writethru" / "index.sqlite"
+    assert index.exists()
+    index.unlink()
+    rebuilt, _ = store.list_articles(limit=10)
+    assert sorted((a.id, a.versions, a.commit) for a in rebuilt) == sorted(
+        (a.id, a.versions, a.commit) for a in everything)
+    assert index.exists()
+
+
+def test_index_follows_saves_and_survives_garbage(store):
+    store.save("one", text("First."))
+    assert [a.id for a in store.list_articles()[0]] == ["one"]
+    store.save("two", text("Second."))
+    assert {a.id for a in store.list_articles()[0]} == {"one", "two"}
+    (store.path / "writethru" / "index.sqlite").write_bytes(b"not a database")
+    assert {a.id for a in store.list_articles()[0]} == {"one", "two"}
+
+
+def test_pending_row_of_a_dead_writer_is_repaired(store):
+    store.save("one", text("First."))
+    store.list_articles()
+    import sqlite3
+
+    # what a writer killed between its index row and its ref leaves behind
+    conn = sqlite3.connect(store.path / "writethru" / "index.sqlite")
+    conn.execute("UPDATE articles SET versions = 9, commit_id = 'f' || substr(commit_id, 2), "
+                 "pending = 1 WHERE id = 'one'")
+    conn.execute("INSERT INTO articles VALUES ('ghost', 'G', 1, 0, 'abc', 'ghost', 1)")
+    conn.commit()
+    conn.close()
+    listed, _ = store.list_articles()
+    assert [(a.id, a.versions, a.commit) for a in listed] == [("one", 1, store.head("one"))]
+
+
+@pytest.mark.parametrize("cursor", ["", "garbage!", "WzEsMl0", "eyJhIjoxfQ"])
+def test_bad_cursor(store, cursor):
+    store.save("one", text("First."))
+    if cursor == "":
+        assert store.list_articles(cursor=cursor)[0]  # empty means "from the start"
+        return
+    with pytest.raises(InvalidCursor):
+        store.list_articles(cursor=cursor)
+
+
+def test_reads_after_git_gc_and_pack_refs(seeded):
+    git(seeded.path, "gc", "--quiet", "--prune=now")
+    assert not (seeded.path / "refs" / "articles" / "ap-troops").exists()  # packed now
+    assert seeded.read("ap-troops", 1).paragraphs == text(V1).paragraphs
+    result = seeded.save("ap-troops", text("A third version."))
+    assert result.version == 3
+    assert [v.version for v in seeded.versions("ap-troops")] == [1, 2, 3]
+    seeded.rebuild_index()
+    assert seeded.list_articles()[0][0].versions == 3
+    assert "error" not in subprocess.run(
+        ["git", "--git-dir", str(seeded.path), "fsck", "--strict"], capture_output=True,
+        text=True, check=True).stderr
+
+
+def test_init_is_idempotent_and_check(store):
+    store.init()
+    store.init()
+    GitStore(store.path).init()
+    store.check()
+    assert git(store.path, "rev-parse", "--is-bare-repository") == "true\n"
+
+
+def test_refuses_a_folder_that_is_not_a_repository(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    from service.store import StoreUnavailable
+
+    with pytest.raises(StoreUnavailable):
+        GitStore(tmp_path).save("a", text("x"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_relaxed_store_and_sync(tmp_path):
+    relaxed = GitStore(tmp_path / "r.git", durable=False)
+    for n in range(3):
+        relaxed.save("bulk", text(f"Version {n}."))
+    relaxed.sync()
+    assert [v.version for v in relaxed.versions("bulk")] == [1, 2, 3]
+
+
+def test_fsck_strict_clean(seeded):
+    seeded.save("other", as_json(body_html="<p>A</p><p>B</p>", headline="H"))
+    result = subprocess.run(["git", "--git-dir", str(seeded.path), "fsck", "--strict", "--full"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "error" not in result.stderr and "warning" not in result.stderr
