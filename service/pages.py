@@ -1,0 +1,160 @@
+"""Shape store and diff data for the HTML pages: rows, folds, headlines, ages. No Flask here."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# A compare address: two version numbers (or `latest`) joined by three dots, as in `2...latest`.
+_VERSION = r"(?:[1-9][0-9]{0,8}|latest)"
+_SPEC = re.compile(rf"^({_VERSION})\.\.\.({_VERSION})$")
+
+HEADLINE_WORDS = 12
+AGE_BUCKETS = 6  # age-0 (the first version) .. age-5 (the newest); the stylesheet has six shades
+
+
+class BadSpec(ValueError):
+    """A compare address that is not `a...b`."""
+
+
+def parse_spec(spec: str) -> tuple[int | str, int | str]:
+    """Split `a...b` into two versions (a number from 1 or 'latest'); raise BadSpec otherwise."""
+    match = _SPEC.match(spec)
+    if not match:
+        raise BadSpec(spec)
+    return tuple(v if v == "latest" else int(v) for v in match.groups())  # type: ignore[return-value]
+
+
+def parse_version(value: str) -> int | str:
+    """Parse one version (a number from 1 or 'latest'); raise BadSpec otherwise."""
+    if not re.fullmatch(_VERSION, value):
+        raise BadSpec(value)
+    return value if value == "latest" else int(value)
+
+
+def first_words(text: str, words: int = HEADLINE_WORDS) -> str:
+    """Return the first words of a text, with an ellipsis when it was cut."""
+    parts = text.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+
+
+def headline(meta: dict, paragraphs=None) -> tuple[str, bool]:
+    """Return (headline, made_up): the stored headline, else the first paragraph's first words."""
+    given = (meta or {}).get("headline") or ""
+    if given.strip():
+        return given.strip(), False
+    for paragraph in paragraphs or ():
+        if paragraph.strip():
+            return first_words(paragraph), True
+    return "Untitled article", True
+
+
+@dataclass
+class Row:
+    """One line of the compare view: at most one old and one new paragraph."""
+
+    kind: str                      # unchanged, changed, added, removed, moved, moved_away
+    left: int | None               # index in the old version
+    right: int | None              # index in the new version
+    left_text: str | None = None
+    right_text: str | None = None
+    left_segments: list | None = None    # equal + delete, for the old side of an edit
+    right_segments: list | None = None   # equal + insert
+    inline_segments: list | None = None  # all three, for the one-column layout
+    promo: bool = False
+    anchor: str | None = None      # c1, c2, ... on every change
+    moved_from: int | None = None  # for a moved row: the old index
+    moved_to: int | None = None    # for a moved-away placeholder: the new index
+
+
+@dataclass
+class Fold:
+    """A run of rows folded behind a summary: unchanged paragraphs or a promotional line."""
+
+    kind: str  # "unchanged" or "promo"
+    rows: list[Row] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """Say what is folded, e.g. '7 unchanged paragraphs'."""
+        n = len(self.rows)
+        if self.kind == "promo":
+            return "Promotional line" if n == 1 else f"{n} promotional lines"
+        return f"{n} unchanged paragraph{'s' if n != 1 else ''}"
+
+
+def _split_segments(segments):
+    left = [s for s in segments if s["op"] != "insert"]
+    right = [s for s in segments if s["op"] != "delete"]
+    return left, right
+
+
+def build_rows(display: list[dict], old: list[str], new: list[str]) -> list[Row]:
+    """Turn diffing.display_rows output into Rows with texts, split segments and change anchors."""
+    moved_segments = {r["left"]: r["segments"] for r in display
+                      if r["kind"] == "moved" and r.get("segments")}
+    rows = []
+    changes = 0
+    for item in display:
+        kind, left, right = item["kind"], item.get("left"), item.get("right")
+        row = Row(kind=kind, left=left, right=right, promo=bool(item.get("promo")),
+                  left_text=old[left] if left is not None else None,
+                  right_text=new[right] if right is not None else None)
+        segments = item.get("segments")
+        if kind == "changed" and segments:
+            row.left_segments, row.right_segments = _split_segments(segments)
+            row.inline_segments = segments
+        elif kind == "moved":
+            row.moved_from = item.get("from", left)
+            row.left_text = None  # the old text shows where it stood, in the moved_away row
+            if segments:
+                row.right_segments = _split_segments(segments)[1]
+        elif kind == "moved_away":
+            row.moved_to = item["to"]
+            if left in moved_segments:
+                row.left_segments = _split_segments(moved_segments[left])[0]
+        if kind != "unchanged":
+            changes += 1
+            row.anchor = f"c{changes}"
+        rows.append(row)
+    return rows
+
+
+def fold_rows(rows: list[Row], show_unchanged: bool) -> list[Row | Fold]:
+    """Fold runs of unchanged rows (unless shown) and runs of added or removed promo lines."""
+    blocks: list[Row | Fold] = []
+    for row in rows:
+        if row.kind == "unchanged" and not show_unchanged:
+            kind = "unchanged"
+        elif row.promo and row.kind in ("added", "removed"):
+            kind = "promo"
+        else:
+            blocks.append(row)
+            continue
+        last = blocks[-1] if blocks else None
+        if isinstance(last, Fold) and last.kind == kind:
+            last.rows.append(row)
+        else:
+            blocks.append(Fold(kind, [row]))
+    return blocks
+
+
+def safe_link(url: str | None) -> str | None:
+    """Return url when it is an absolute http(s) address, else None (no javascript: links)."""
+    if url and re.match(r"^https?://[^\s]+$", url.strip(), re.IGNORECASE):
+        return url.strip()
+    return None
+
+
+def age_bucket(first_version: int, latest: int) -> int:
+    """Map the version a paragraph came in to one of AGE_BUCKETS shades (0 oldest, 5 newest)."""
+    if latest <= 1:
+        return 0
+    return round((first_version - 1) * (AGE_BUCKETS - 1) / (latest - 1))
+
+
+def meta_changes(old: dict, new: dict) -> list[tuple[str, str | None, str | None]]:
+    """Return (field, old, new) for the metadata a reader would notice changing."""
+    fields = ("headline", "byline", "label", "editor_note", "url", "published_at")
+    return [(name, old.get(name), new.get(name)) for name in fields
+            if (old.get(name) or None) != (new.get(name) or None)]

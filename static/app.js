@@ -1,0 +1,69 @@
+// writethru: small improvements on pages that work without JavaScript.
+// j/n and k/p move between changes on the compare page; a link to a folded row opens its fold.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  var current = -1;
+
+  function changes() {
+    return Array.prototype.slice.call(document.querySelectorAll("[data-change]"));
+  }
+
+  function openFolds(el) {
+    for (var d = el.closest("details"); d; d = d.parentElement && d.parentElement.closest("details")) {
+      d.open = true;
+    }
+  }
+
+  function show(el) {
+    var previous = document.querySelector(".row.is-current");
+    if (previous) previous.classList.remove("is-current");
+    openFolds(el);
+    el.classList.add("is-current");
+    el.focus({ preventScroll: true });
+    el.scrollIntoView({ block: "center" });
+    // replaceState, not location.hash: the URL names the change without adding history entries.
+    history.replaceState(null, "", "#" + el.id);
+  }
+
+  // Where to start when no change was visited yet: the first one below the top of the window.
+  function startIndex(list, step) {
+    var top = 0;
+    for (var i = 0; i < list.length; i++) {
+      if (list[i].getBoundingClientRect().top > top + 1) return step > 0 ? i : i - 1;
+    }
+    return step > 0 ? list.length : list.length - 1;
+  }
+
+  function move(step) {
+    var list = changes();
+    if (!list.length) return;
+    var index = current >= 0 && current < list.length ? current + step : startIndex(list, step);
+    index = Math.max(0, Math.min(list.length - 1, index));
+    current = index;
+    show(list[index]);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.defaultPrevented) return;
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(target.tagName))) return;
+    if (event.key === "j" || event.key === "n") { move(1); event.preventDefault(); }
+    else if (event.key === "k" || event.key === "p") { move(-1); event.preventDefault(); }
+  });
+
+  function revealHash() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var el = id && document.getElementById(id);
+    if (!el) return;
+    openFolds(el);
+    var list = changes();
+    var row = el.closest("[data-change]");
+    if (row) current = list.indexOf(row);
+    el.scrollIntoView({ block: "center" });
+  }
+
+  window.addEventListener("hashchange", revealHash);
+  document.addEventListener("DOMContentLoaded", revealHash);
+})();
