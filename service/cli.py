@@ -1,0 +1,448 @@
+"""The `writethru` command line: serve, ingest, import, log, diff, seed."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from . import config, diffcache
+from . import representations as rep
+from .ingest import IngestError, parse_payload
+from .store import ArticleNotFound, GitStore, InvalidArticleId, StoreError, validate_article_id
+from .summary import describe_change
+
+# File name endings the CLI knows, and the content type ingest is told for each.
+CONTENT_TYPES = {
+    ".txt": "text/plain",
+    ".text": "text/plain",
+    ".json": "application/json",
+    ".html": "text/html",
+    ".htm": "text/html",
+}
+
+
+class CliError(click.ClickException):
+    """A user error: one line on stderr, no traceback; exit 1, or 2 for a bad argument."""
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@contextmanager
+def user_errors():
+    """Turn the domain's errors into one-line CLI errors."""
+    try:
+        yield
+    except InvalidArticleId as exc:
+        raise CliError(str(exc), exit_code=2) from exc
+    except (StoreError, IngestError, config.ConfigError) as exc:
+        raise CliError(str(getattr(exc, "detail", None) or exc)) from exc
+
+
+def _settings(store: Path | None) -> dict:
+    settings = config.defaults()
+    with user_errors():
+        settings.update(config.from_env())
+        if store is not None:
+            settings["STORE_PATH"] = store
+        config.check(settings)
+    return settings
+
+
+def _open_store(ctx: click.Context, *, create: bool, durable: bool | None = None) -> GitStore:
+    settings = ctx.obj
+    path = Path(settings["STORE_PATH"])
+    if not create and not path.exists():
+        raise CliError(f"no store at {path} (set --store or WRITETHRU_STORE, or load articles "
+                       "with 'writethru seed' or 'writethru ingest')")
+    store = GitStore(path, durable=settings["DURABLE"] if durable is None else durable)
+    if create:
+        with user_errors():
+            store.init()
+    return store
+
+
+def _check_id(article_id: str) -> str:
+    with user_errors():
+        validate_article_id(article_id)
+    return article_id
+
+
+def _content_type(path: Path, forced: str | None) -> str:
+    if forced:
+        return forced
+    try:
+        return CONTENT_TYPES[path.suffix.lower()]
+    except KeyError:
+        raise CliError(f"{path}: cannot tell the format from the name; name it .txt, .json or "
+                       ".html, or give --type") from None
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _parse_file(path: Path, forced_type: str | None = None):
+    """Read and parse one file into a Submission, or raise CliError naming the file."""
+    body = _read(path)
+    try:
+        return parse_payload(body, _content_type(path, forced_type))
+    except IngestError as exc:
+        raise CliError(f"{path}: {exc.detail}") from exc
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def _stderr():
+    return sys.stderr
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", type=click.Path(path_type=Path), envvar="WRITETHRU_STORE",
+              help="Bare git repository of the store  [env: WRITETHRU_STORE; "
+                   "default: var/writethru.git]")
+@click.version_option(package_name="writethru")
+@click.pass_context
+def cli(ctx: click.Context, store: Path | None):
+    """Keep every version of a news article in git and see how it changed."""
+    ctx.obj = _settings(store)
+
+
+@cli.command()
+@click.option("--host", help="Address to bind  [env: WRITETHRU_HOST; default: 127.0.0.1]")
+@click.option("--port", type=click.IntRange(1, 65535),
+              help="Port to bind  [env: WRITETHRU_PORT; default: 8000]")
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Gunicorn worker processes  [env: WRITETHRU_WORKERS; default: 2]")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None):
+    """Serve the web pages and the API under gunicorn until interrupted."""
+    from gunicorn.app.base import BaseApplication
+
+    from . import create_app
+
+    settings = ctx.obj
+    _open_store(ctx, create=True)
+    # Workers build their own app from the environment; --store must reach them too.
+    os.environ["WRITETHRU_STORE"] = str(settings["STORE_PATH"])
+    with user_errors():
+        create_app()  # fail here, with one line, rather than in every worker
+
+    options = {
+        "bind": f"{host or settings['HOST']}:{port or settings['PORT']}",
+        "workers": workers or settings["WORKERS"],
+        "accesslog": "-",
+        "proc_name": "writethru",
+        # gunicorn 24+ opens a control socket at one fixed path per user; two servers would clash.
+        "control_socket_disable": True,
+    }
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                if key in self.cfg.settings:  # older gunicorn lacks some settings
+                    self.cfg.set(key, value)
+
+        def load(self):
+            return create_app()
+
+    click.echo(f"writethru: serving {settings['STORE_PATH']} on http://{options['bind']}/ "
+               f"with {options['workers']} workers", err=True)
+    Server().run()
+
+
+@cli.command()
+@click.argument("article_id", metavar="ID")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, allow_dash=True))
+@click.option("--type", "-t", "forced_type", metavar="CONTENT-TYPE",
+              help="Content type of every file (default: from the name; text/plain for -)")
+@click.pass_context
+def ingest(ctx: click.Context, article_id: str, files: tuple[Path, ...], forced_type: str | None):
+    """Save each FILE as the next version of article ID.
+
+    Files are saved in the order given; '-' reads standard input. The format comes from the
+    name (.txt, .json, .html) or --type. Every file is read and checked before anything is
+    saved: if one is refused, none is.
+    """
+    _check_id(article_id)
+    submissions = []
+    for path in files:
+        if str(path) == "-":
+            with click.open_file("-", "rb") as stdin:
+                body = stdin.read()
+            try:
+                submissions.append((path, parse_payload(body, forced_type or "text/plain")))
+            except IngestError as exc:
+                raise CliError(f"standard input: {exc.detail}") from exc
+        else:
+            submissions.append((path, _parse_file(path, forced_type)))
+    store = _open_store(ctx, create=True)
+    with user_errors():
+        for path, submission in submissions:
+            saved = store.save(article_id, submission)
+            name = "standard input" if str(path) == "-" else str(path)
+            if saved.created:
+                click.echo(f"{name}: {article_id} v{saved.version} ({saved.commit[:7]})")
+            else:
+                click.echo(f"{name}: identical to {article_id} v{saved.version}, nothing saved")
+
+
+def _article_dirs(root: Path) -> list[Path]:
+    try:
+        return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError as exc:
+        raise CliError(f"cannot read {root}: {exc.strerror}") from exc
+
+
+def _version_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def _plan(store: GitStore, folder: Path) -> tuple[list[Path], int]:
+    """Check one article folder; return its files and how many are already in the store.
+
+    File k of the folder is version k+1. Versions already present must hold the same
+    paragraphs, so that loading a folder twice adds nothing instead of re-sending v1 on top.
+    """
+    article_id = folder.name
+    with user_errors():
+        validate_article_id(article_id)
+    files = _version_files(folder)
+    if not files:
+        raise CliError(f"{folder}: no version files")
+    with user_errors():
+        try:
+            present = len(store.versions(article_id))
+        except ArticleNotFound:
+            present = 0
+    for number, path in enumerate(files, start=1):
+        submission = _parse_file(path)
+        if number <= present:
+            with user_errors():
+                stored = store.read(article_id, number)
+            if list(stored.paragraphs) != list(submission.paragraphs):
+                raise CliError(f"{path}: {article_id} v{number} in the store has different "
+                               "text; refusing to load this folder")
+    return files, min(present, len(files))
+
+
+def _load(store: GitStore, root: Path, *, progress: bool) -> dict:
+    """Check every folder under root, then save the versions the store lacks."""
+    folders = _article_dirs(root)
+    if not folders:
+        raise CliError(f"{root}: no article folders (expected one folder per article)")
+    plans = [(folder.name, *_plan(store, folder)) for folder in folders]
+    todo = [(aid, path) for aid, files, present in plans for path in files[present:]]
+    counts = {"articles": len(plans), "created": 0, "identical": 0,
+              "present": sum(present for _aid, _files, present in plans)}
+    bar = click.progressbar(todo, label="Importing", file=_stderr(),
+                            item_show_func=lambda item: item[0] if item else None) \
+        if progress else _NullBar(todo)
+    with bar as items, user_errors():
+        for article_id, path in items:
+            saved = store.save(article_id, _parse_file(path))
+            counts["created" if saved.created else "identical"] += 1
+    return counts
+
+
+class _NullBar:
+    """Stand-in for click.progressbar when no bar is wanted."""
+
+    def __init__(self, items):
+        self.items = items
+
+    def __enter__(self):
+        return self.items
+
+    def __exit__(self, *exc):
+        return False
+
+
+@cli.command(name="import")
+@click.argument("directory", metavar="DIR",
+                type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Show a progress bar on stderr")
+@click.pass_context
+def import_(ctx: click.Context, directory: Path, progress: bool):
+    """Load many articles at once: one folder per article under DIR.
+
+    The folder's name is the article id; its files are the versions, in name order. Every
+    file is checked before anything is written. Writes with relaxed durability and syncs once
+    at the end. Versions already in the store are skipped, so a second import adds nothing.
+    """
+    store = _open_store(ctx, create=True, durable=False)
+    started = time.monotonic()
+    try:
+        counts = _load(store, directory, progress=progress)
+    finally:
+        with user_errors():
+            store.sync()
+    seconds = time.monotonic() - started
+    click.echo(f"Imported {_plural(counts['articles'], 'article')} from {directory}: "
+               f"{_plural(counts['created'], 'new version')}, {counts['identical']} identical, "
+               f"{counts['present']} already present ({seconds:.1f} s)")
+
+
+@cli.command()
+@click.pass_context
+def seed(ctx: click.Context):
+    """Load the demo articles from seeds/ (idempotent)."""
+    store = _open_store(ctx, create=True)
+    counts = _load(store, config.SEEDS_DIR, progress=False)
+    if counts["created"] == 0:
+        click.echo(f"Seeds already loaded ({_plural(counts['articles'], 'article')}, "
+                   f"{_plural(counts['present'], 'version')} in {ctx.obj['STORE_PATH']}); "
+                   "nothing added")
+    else:
+        click.echo(f"Seeded {_plural(counts['articles'], 'article')} into "
+                   f"{ctx.obj['STORE_PATH']}: {_plural(counts['created'], 'new version')}, "
+                   f"{counts['present']} already present")
+
+
+@cli.command()
+@click.argument("article_id", metavar="ID")
+@click.pass_context
+def log(ctx: click.Context, article_id: str):
+    """List the versions of article ID, newest first, with what each changed."""
+    _check_id(article_id)
+    store = _open_store(ctx, create=False)
+    with user_errors():
+        infos = store.versions(article_id)
+        changes = diffcache.change_stats(store, article_id, infos, ctx.obj["PROMO_PATTERN"])
+    lines = []
+    for info, stats in zip(infos, changes, strict=True):
+        # Version 1 is all new: show it as added to the empty story.
+        change = describe_change(stats if stats is not None else {"added": info.paragraphs})
+        when = info.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        label = info.meta.get("label")
+        lines.append(
+            click.style(f"v{info.version:<3} {info.commit[:7]}", fg="yellow")
+            + f"  {when}  {info.paragraphs:>3} paragraphs {info.words:>6} words  {change}"
+            + (f"  [{label}]" if label else "")
+        )
+    click.echo("\n".join(reversed(lines)), color=None)
+
+
+def _parse_version_arg(value: str | None, name: str, *, allow_zero: bool) -> int | str | None:
+    if value is None or value == "latest":
+        return value
+    lowest = 0 if allow_zero else 1
+    if value.isascii() and value.isdigit() and int(value) >= lowest:
+        return int(value)
+    raise CliError(f"{name} must be a version number from {lowest} or 'latest', got {value!r}",
+                   exit_code=2)
+
+
+# Segment ops as the diff engine names them -> (plain marker open, close, colour).
+_SEGMENT_STYLE = {
+    "insert": ("{+", "+}", "green"),
+    "delete": ("[-", "-]", "red"),
+}
+
+
+def _segments(segments, colour: bool) -> str:
+    out = []
+    for seg in segments:
+        style = _SEGMENT_STYLE.get(seg["op"])
+        if style is None:
+            out.append(seg["text"])
+        elif colour:
+            out.append(click.style(seg["text"], fg=style[2], bold=True, underline=True))
+        else:
+            out.append(f"{style[0]}{seg['text']}{style[1]}")
+    return "".join(out)
+
+
+def _render_rows(rows, old, new, colour: bool, show_unchanged: bool) -> list[str]:
+    lines: list[str] = []
+    quiet = 0
+
+    def flush():
+        nonlocal quiet
+        if quiet:
+            word = "paragraph" if quiet == 1 else "paragraphs"
+            lines.append(click.style(f"  ... {quiet} unchanged {word}", dim=True))
+            quiet = 0
+
+    for row in rows:
+        kind, left, right = row["kind"], row.get("left"), row.get("right")
+        if kind == "unchanged" and not show_unchanged:
+            quiet += 1
+            continue
+        flush()
+        if kind == "unchanged":
+            lines.append(f"  ¶{right + 1} {new[right]}")
+        elif kind == "added":
+            lines.append(click.style(f"+ ¶{right + 1} {new[right]}", fg="green"))
+        elif kind == "removed":
+            lines.append(click.style(f"- ¶{left + 1} {old[left]}", fg="red"))
+        else:
+            mark = "~" if kind == "changed" else ">"
+            where = f"¶{left + 1}->¶{right + 1}"
+            text = _segments(row["segments"], colour) if row.get("segments") else new[right]
+            head = click.style(f"{mark} {where}", fg="yellow" if kind == "changed" else "cyan")
+            lines.append(f"{head} {text}" + (" (moved)" if kind == "moved" else ""))
+        if row.get("promo"):
+            lines[-1] += click.style("  [promo]", dim=True)
+    flush()
+    return lines
+
+
+@cli.command()
+@click.argument("article_id", metavar="ID")
+@click.argument("a", required=False)
+@click.argument("b", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON diff document")
+@click.option("--ignore-typography", is_flag=True,
+              help="Compare quotes, dashes, white space and Unicode forms as equal")
+@click.option("--all", "-a", "show_unchanged", is_flag=True, help="Show unchanged paragraphs too")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour the output (auto: when stdout is a terminal)")
+@click.pass_context
+def diff(ctx: click.Context, article_id: str, a: str | None, b: str | None, as_json: bool,
+         ignore_typography: bool, show_unchanged: bool, color: str):
+    """Show how article ID changed from version A to B.
+
+    Without A and B: the latest version against the one before. With A only: A against the
+    latest. A may be 0, the empty story before version 1; either may be 'latest'.
+    """
+    _check_id(article_id)
+    start = _parse_version_arg(a, "A", allow_zero=True)
+    end = _parse_version_arg(b, "B", allow_zero=False)
+    store = _open_store(ctx, create=False)
+    with user_errors():
+        if start is None:
+            start = store.read(article_id, end or "latest").version - 1
+        result, old, new = diffcache.cached_diff(store, article_id, start, end or "latest",
+                                                 ignore_typography, ctx.obj["PROMO_PATTERN"])
+    if as_json:
+        doc = rep.diff(article_id, old, new, result, ignore_typography)
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    colour = {"always": True, "never": False}.get(color, sys.stdout.isatty())
+    stats = result.stats
+    header = (f"{article_id} v{old.version if old else 0}..v{new.version}: "
+              f"{describe_change(stats)}; {stats['unchanged']} unchanged, "
+              f"+{stats['words_added']}/-{stats['words_removed']} words")
+    lines = [click.style(header, bold=True)]
+    lines += _render_rows(result.rows, old.paragraphs if old else [], new.paragraphs, colour,
+                          show_unchanged)
+    click.echo("\n".join(lines), color=colour)
+
+
+def main() -> None:
+    """Run the command line (the `writethru` console script)."""
+    cli(prog_name="writethru")

@@ -1,0 +1,401 @@
+"""The `writethru` command line, through click's CliRunner and as the installed console script."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from service import config, create_app
+from service.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "ap-troops-eastern-europe"
+V1, V2 = sorted(SEED.glob("*.txt"))
+ARTICLE = "ap-troops-eastern-europe"
+SCRIPT = Path(sys.executable).parent / "writethru"
+ANSI = "\x1b["
+
+
+@pytest.fixture
+def store_path(tmp_path):
+    return tmp_path / "store.git"
+
+
+@pytest.fixture
+def run(store_path):
+    """Invoke the CLI in-process with the temporary store; return the Result."""
+
+    def invoke(*args, input=None, store=True):
+        argv = (["--store", str(store_path)] if store else []) + [str(a) for a in args]
+        return CliRunner().invoke(cli, argv, input=input, catch_exceptions=False,
+                                  prog_name="writethru")
+
+    return invoke
+
+
+@pytest.fixture
+def seeded(run):
+    result = run("ingest", ARTICLE, V1, V2)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def refs(store_path: Path) -> str:
+    """Return every ref and its commit: the store's whole state, for 'changed nothing' checks."""
+    if not store_path.exists():
+        return "<no store>"
+    return subprocess.run(["git", "--git-dir", str(store_path), "for-each-ref"],
+                          capture_output=True, text=True, check=True).stdout
+
+
+# --- help ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [None, *sorted(cli.commands)])
+def test_every_command_has_help(run, command):
+    result = run(*([command] if command else []), "--help", store=False)
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"Usage: writethru {command or ''}".rstrip())
+    doc = (cli.commands[command] if command else cli).help
+    assert doc and doc.splitlines()[0] in " ".join(result.stdout.split())
+
+
+# --- ingest, log, diff on the seed pair ---------------------------------------------------------
+
+def test_ingest_prints_the_versions_it_made(seeded):
+    lines = seeded.stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{V1}: {ARTICLE} v1 (")
+    assert lines[1].startswith(f"{V2}: {ARTICLE} v2 (")
+
+
+def test_ingest_of_an_identical_version_says_so_and_saves_nothing(run, seeded, store_path):
+    before = refs(store_path)
+    result = run("ingest", ARTICLE, V2)
+    assert result.exit_code == 0
+    assert result.stdout == f"{V2}: identical to {ARTICLE} v2, nothing saved\n"
+    assert refs(store_path) == before
+
+
+def test_ingest_reads_standard_input(run, store_path):
+    result = run("ingest", "from-stdin", "-", input="First paragraph.\n\nSecond one.\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("standard input: from-stdin v1 (")
+    assert "2 paragraphs" in run("log", "from-stdin").stdout
+
+
+def test_ingest_json_and_html_by_file_name(run, tmp_path):
+    doc = tmp_path / "v1.json"
+    doc.write_text(json.dumps({"body": "One.\n\nTwo.", "headline": "H", "label": "1st Ld"}))
+    page = tmp_path / "v2.html"
+    page.write_text("<p>One.</p><p>Two.</p><p>Three.</p>")
+    result = run("ingest", "formats", doc, page)
+    assert result.exit_code == 0, result.output
+    log = run("log", "formats").stdout.splitlines()
+    assert "[1st Ld]" in log[1]
+    assert log[0].split()[0] == "v2" and "+1 paragraph" in log[0]
+
+
+def test_log_lists_versions_newest_first_with_their_changes(run, seeded):
+    result = run("log", ARTICLE)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["v2", "v1"]
+    assert "33 paragraphs" in lines[0] and "+25 paragraphs, 1 edited" in lines[0]
+    assert "8 paragraphs" in lines[1] and "+8 paragraphs" in lines[1]
+    assert ANSI not in result.stdout  # not a terminal: no colour
+
+
+def test_diff_prints_the_added_paragraphs_and_the_apostrophe_edit(run, seeded):
+    result = run("diff", ARTICLE)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == (f"{ARTICLE} v1..v2: +25 paragraphs, 1 edited; 7 unchanged, "
+                        f"+{_stats()['words_added']}/-{_stats()['words_removed']} words")
+    added = [line for line in lines if line.startswith("+ ")]
+    assert len(added) == 25
+    v2 = V2.read_text(encoding="utf-8").split("\n\n")
+    assert added[0] == f"+ ¶1 {v2[0].strip()}"
+    edited = [line for line in lines if line.startswith("~ ")]
+    assert len(edited) == 1
+    assert edited[0].startswith("~ ¶1->¶3 ")
+    assert "Putin[-'-]{+\u2019+}s buildup" in edited[0]
+    assert ANSI not in result.stdout
+
+
+def _stats():
+    from service.diffing import diff_paragraphs
+    from service.paragraphs import split_text
+
+    return diff_paragraphs(split_text(V1.read_text()), split_text(V2.read_text())).stats
+
+
+def test_diff_with_explicit_versions_and_from_the_empty_story(run, seeded):
+    assert run("diff", ARTICLE, "1", "2").stdout == run("diff", ARTICLE).stdout
+    result = run("diff", ARTICLE, "0", "1")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0].startswith(f"{ARTICLE} v0..v1: +8 paragraphs;")
+
+
+def test_diff_is_coloured_when_asked(run, seeded):
+    result = run("diff", ARTICLE, "--color=always")
+    assert ANSI in result.stdout
+    assert "[-" not in result.stdout  # colour replaces the plain markers
+
+
+def test_diff_ignoring_typography(run, seeded):
+    result = run("diff", ARTICLE, "--ignore-typography")
+    header = result.stdout.splitlines()[0]
+    assert header.startswith(f"{ARTICLE} v1..v2: +25 paragraphs; 8 unchanged")
+    assert not [line for line in result.stdout.splitlines() if line.startswith("~ ")]
+
+
+@pytest.mark.parametrize(("args", "query"), [
+    ([], ""),
+    (["1", "2"], "?from=1&to=2"),
+    (["0", "latest"], "?from=0&to=latest"),
+    (["1", "2", "--ignore-typography"], "?from=1&to=2&ignore=typography"),
+])
+def test_diff_json_equals_the_api_answer(run, seeded, store_path, args, query):
+    result = run("diff", ARTICLE, "--json", *args)
+    assert result.exit_code == 0
+    client = create_app({"STORE_PATH": store_path, "TESTING": True}).test_client()
+    resp = client.get(f"/api/articles/{ARTICLE}/diff{query}")
+    assert resp.status_code == 200
+    assert json.loads(result.stdout) == resp.get_json()
+
+
+# --- errors: one line on stderr, a non-zero exit, nothing changed -------------------------------
+
+ERRORS = [
+    # (args, exit code, start of the message)
+    (["log", "no-such-article"], 1, "Error: "),
+    (["diff", "no-such-article"], 1, "Error: "),
+    (["diff", ARTICLE, "1", "9"], 1, "Error: "),
+    (["diff", ARTICLE, "x"], 2, "Error: A must be a version number"),
+    (["diff", ARTICLE, "1", "0"], 2, "Error: B must be a version number"),
+    (["log", "a..b"], 2, "Error: "),
+    (["ingest", "bad id", str(V1)], 2, "Error: "),
+    (["ingest", "x.lock", str(V1)], 2, "Error: "),
+    (["ingest", "a" * 129, str(V1)], 2, "Error: "),
+    (["ingest", "new-one", "/no/such/file.txt"], 1, "Error: cannot read /no/such/file.txt"),
+    (["ingest", "new-one", str(ROOT / "seeds")], 1, "Error: cannot read"),
+    (["ingest", "new-one", str(ROOT / "Makefile")], 1, "Error: "),
+]
+
+
+@pytest.mark.parametrize(("args", "code", "message"), ERRORS)
+def test_errors_print_one_line_and_change_nothing(run, seeded, store_path, args, code, message):
+    before = refs(store_path)
+    result = run(*args)
+    assert result.exit_code == code
+    assert result.stdout == ""
+    assert result.stderr.startswith(message)
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert refs(store_path) == before
+
+
+def test_a_refused_file_saves_none_of_the_files(run, seeded, store_path, tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n\n  \n")
+    before = refs(store_path)
+    result = run("ingest", "partly-bad", V1, empty)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {empty}: ")
+    assert refs(store_path) == before
+
+
+def test_reading_a_missing_store_says_so(tmp_path):
+    missing = tmp_path / "nowhere.git"
+    result = CliRunner().invoke(cli, ["--store", str(missing), "log", ARTICLE],
+                                catch_exceptions=False)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: no store at {missing}")
+    assert not missing.exists()
+
+
+def test_store_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("WRITETHRU_STORE", str(tmp_path / "env.git"))
+    result = CliRunner().invoke(cli, ["ingest", "env-article", str(V1)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "env.git").is_dir()
+
+
+# --- import and seed ----------------------------------------------------------------------------
+
+TUESDAY = "The minister said on Tuesday that the talks would go on."
+WEDNESDAY = TUESDAY.replace("Tuesday", "Wednesday")
+
+
+def make_tree(root: Path, articles: dict[str, list[str]]) -> Path:
+    for article_id, versions in articles.items():
+        folder = root / article_id
+        folder.mkdir(parents=True)
+        for k, text in enumerate(versions):
+            (folder / f"{k:03d}.txt").write_text(text)
+    return root
+
+
+def test_import_loads_many_articles_and_a_second_run_adds_nothing(run, store_path, tmp_path):
+    tree = make_tree(tmp_path / "bulk", {
+        "alpha": ["A one.", "A one.\n\nA two."],
+        "beta": ["B one."],
+        "gamma": [TUESDAY, WEDNESDAY, WEDNESDAY + "\n\nTalks resume on Friday."],
+    })
+    (tree / "README.md").write_text("not an article: top-level files are ignored")
+    result = run("import", tree)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"Imported 3 articles from {tree}: 6 new versions, "
+                                    "0 identical, 0 already present (")
+    assert "+1 paragraph" in run("log", "alpha").stdout.splitlines()[0]
+    assert len(run("log", "gamma").stdout.splitlines()) == 3
+    assert "1 edited" in run("log", "gamma").stdout.splitlines()[1]
+
+    before = refs(store_path)
+    again = run("import", tree)
+    assert again.exit_code == 0
+    assert "0 new versions, 0 identical, 6 already present" in again.stdout
+    assert refs(store_path) == before
+
+
+def test_import_adds_only_the_versions_the_store_lacks(run, store_path, tmp_path):
+    tree = make_tree(tmp_path / "bulk", {"alpha": ["A one."]})
+    assert run("import", tree).exit_code == 0
+    (tree / "alpha" / "001.txt").write_text("A one.\n\nA two.")
+    result = run("import", tree)
+    assert "1 new version, 0 identical, 1 already present" in result.stdout
+    assert [line.split()[0] for line in run("log", "alpha").stdout.splitlines()] == ["v2", "v1"]
+
+
+@pytest.mark.parametrize(("articles", "message"), [
+    ({"good": ["G."], "bad id": ["B."]}, "Error: "),
+    ({"good": ["G."], "empty": ["   "]}, "Error: "),
+    ({"good": ["G."], "conflict": ["Something else entirely."]},
+     "Error: {tree}/conflict/000.txt: conflict v1 in the store has different text"),
+])
+def test_import_checks_everything_before_writing(run, store_path, tmp_path, articles, message):
+    # "conflict" already exists with other text; importing a different v1 must not stack on it.
+    assert run("ingest", "conflict", "-", input="Original text.").exit_code == 0
+    before = refs(store_path)
+    tree = make_tree(tmp_path / "bulk", articles)
+    result = run("import", tree, "--no-progress")
+    assert result.exit_code != 0
+    assert result.stderr.splitlines()[-1].startswith(message.format(tree=tree))
+    assert refs(store_path) == before
+
+
+def test_import_of_a_folder_without_articles(run, tmp_path):
+    (tmp_path / "flat").mkdir()
+    result = run("import", tmp_path / "flat")
+    assert result.exit_code == 1
+    assert "no article folders" in result.stderr
+
+
+def test_seed_is_idempotent(run, store_path):
+    first = run("seed")
+    assert first.exit_code == 0, first.output
+    assert first.stdout == (f"Seeded 1 article into {store_path}: 2 new versions, "
+                            "0 already present\n")
+    before = refs(store_path)
+    second = run("seed")
+    assert second.exit_code == 0
+    assert second.stdout == (f"Seeds already loaded (1 article, 2 versions in {store_path}); "
+                             "nothing added\n")
+    assert refs(store_path) == before
+    assert config.SEEDS_DIR == ROOT / "seeds"
+
+
+# --- the installed console script, as a user runs it --------------------------------------------
+
+def script(*args, env=None, input=None):
+    return subprocess.run([str(SCRIPT), *map(str, args)], capture_output=True, text=True,
+                          input=input, env={**os.environ, **(env or {})}, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def installed():
+    if not SCRIPT.exists():
+        pytest.fail(f"{SCRIPT} is missing: install the project (pip install -e .)")
+    return SCRIPT
+
+
+def test_console_script_ingest_log_diff(installed, tmp_path):
+    env = {"WRITETHRU_STORE": str(tmp_path / "s.git")}
+    made = script("ingest", ARTICLE, V1, V2, env=env)
+    assert made.returncode == 0, made.stderr
+    assert len(made.stdout.splitlines()) == 2
+    log = script("log", ARTICLE, env=env)
+    assert [line.split()[0] for line in log.stdout.splitlines()] == ["v2", "v1"]
+    diff = script("diff", ARTICLE, env=env)  # stdout is a pipe: plain text
+    assert diff.returncode == 0
+    assert ANSI not in diff.stdout
+    assert sum(line.startswith("+ ") for line in diff.stdout.splitlines()) == 25
+    assert "Putin[-'-]{+\u2019+}s" in diff.stdout
+    as_json = json.loads(script("diff", ARTICLE, "--json", env=env).stdout)
+    assert as_json["stats"]["added"] == 25 and as_json["stats"]["changed"] == 1
+
+
+def test_console_script_errors(installed, tmp_path):
+    env = {"WRITETHRU_STORE": str(tmp_path / "s.git")}
+    missing = script("log", ARTICLE, env=env)
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("Error: no store at")
+    assert len(missing.stderr.splitlines()) == 1
+    assert script("ingest", ARTICLE, V1, env=env).returncode == 0
+    for args, code in [(["log", "nope"], 1), (["ingest", "bad/id", V1], 2),
+                       (["ingest", ARTICLE, tmp_path / "absent.txt"], 1)]:
+        done = script(*args, env=env)
+        assert done.returncode == code, (args, done.stderr)
+        assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
+    assert script("--version").stdout.startswith("writethru, version ")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_console_script_serves_under_gunicorn(installed, tmp_path):
+    store = tmp_path / "served.git"
+    assert script("--store", store, "seed").returncode == 0
+    port = free_port()
+    proc = subprocess.Popen([str(SCRIPT), "--store", str(store), "serve", "--port", str(port),
+                             "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={k: v for k, v in os.environ.items()
+                                            if k != "WRITETHRU_STORE"})
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                health = requests.get(f"{base}/healthz", timeout=2)
+                break
+            except requests.ConnectionError:
+                assert proc.poll() is None, proc.stderr.read()
+                time.sleep(0.1)
+        else:
+            pytest.fail("gunicorn did not answer")
+        assert health.status_code == 200
+        listing = requests.get(f"{base}/api/articles", timeout=5).json()
+        assert [a["id"] for a in listing["articles"]] == [ARTICLE]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert f"serving {store} on http://127.0.0.1:{port}/ with 2 workers" in err
+    assert "Booting worker" in err
+
+
+def test_serve_refuses_a_bad_setting(installed, tmp_path):
+    done = script("--store", tmp_path / "s.git", "serve", env={"WRITETHRU_PORT": "eighty"})
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error: WRITETHRU_PORT: ")
+    assert len(done.stderr.splitlines()) == 1
+
