@@ -17,10 +17,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY"]
 
     from . import api, errors, views
+    from .http import AnyTextConverter
     from .store import GitStore
 
     app.extensions["store"] = GitStore(app.config["STORE_PATH"], durable=app.config["DURABLE"])
+    app.url_map.converters["anytext"] = AnyTextConverter
     errors.register_error_handlers(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(api.health_bp)
     app.register_blueprint(views.bp)
     return app

@@ -1,0 +1,119 @@
+"""JSON API under /api: thin handlers that parse, call the store or the diff engine, and shape."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, current_app, request, url_for
+
+from . import representations as rep
+from .errors import ApiProblem
+from .http import conditional_json
+from .ingest import parse_payload
+from .store import GitStore, validate_article_id
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+health_bp = Blueprint("health", __name__)
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+MAX_PAGE = 200
+
+
+def current_store() -> GitStore:
+    """Return the app's store."""
+    return current_app.extensions["store"]
+
+
+def _require_token() -> None:
+    token = current_app.config["TOKEN"]
+    if not token:
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    # compare_digest: the time taken must not tell how much of the token was right.
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise ApiProblem(401, "unauthorized", "Unauthorized",
+                         "Sending versions needs 'Authorization: Bearer <token>' with the "
+                         "server's WRITETHRU_TOKEN.")
+
+
+def parse_version(value: str, name: str, *, allow_zero: bool = False) -> int | str:
+    """Parse a version parameter: a positive number or 'latest' (0, the empty story, if allowed)."""
+    if value == "latest":
+        return value
+    lowest = 0 if allow_zero else 1
+    if value.isascii() and value.isdigit() and int(value) >= lowest and len(value) < 10:
+        return int(value)
+    raise ApiProblem(400, "invalid-parameter", "Invalid parameter",
+                     f"{name} must be a version number from {lowest} or 'latest', got {value!r}.",
+                     parameter=name)
+
+
+def parse_ignore(value: str | None) -> bool:
+    """Parse the `ignore` parameter; only 'typography' is known."""
+    if value in (None, ""):
+        return False
+    if value == "typography":
+        return True
+    raise ApiProblem(400, "invalid-parameter", "Invalid parameter",
+                     f"ignore must be 'typography', got {value!r}.", parameter="ignore")
+
+
+# <anytext:...> so that an id with a slash or newline reaches validation and gets its 400, not a bare 404.
+@bp.post("/articles/<anytext:article_id>/versions")
+def post_version(article_id: str):
+    """Ingest a version of an article."""
+    _require_token()
+    validate_article_id(article_id)
+    submission = parse_payload(request.get_data(cache=False), request.headers.get("Content-Type"))
+    saved = current_store().save(article_id, submission)
+    body = {"article": saved.article, "version": saved.version, "commit": saved.commit,
+            "created": saved.created}
+    location = url_for("api.get_version", article_id=article_id, n=str(saved.version))
+    return body, (201 if saved.created else 200), {"Location": location}
+
+
+@bp.get("/articles")
+def list_articles():
+    """List articles, most recently updated first, with cursor pagination."""
+    raw_limit = request.args.get("limit", "50")
+    if not (raw_limit.isascii() and raw_limit.isdigit() and 1 <= int(raw_limit) <= MAX_PAGE):
+        raise ApiProblem(400, "invalid-parameter", "Invalid parameter",
+                         f"limit must be a number from 1 to {MAX_PAGE}, got {raw_limit!r}.",
+                         parameter="limit")
+    query = request.args.get("q") or None
+    summaries, cursor = current_store().list_articles(
+        limit=int(raw_limit), cursor=request.args.get("cursor") or None, query=query)
+    next_url = None
+    if cursor:
+        next_url = url_for("api.list_articles", limit=raw_limit, cursor=cursor, q=query)
+    body = {"articles": [rep.article_summary(s) for s in summaries], "next": next_url}
+    headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
+    return conditional_json(body, cache_control=REVALIDATE, headers=headers)
+
+
+@bp.get("/articles/<article_id>")
+def get_article(article_id: str):
+    """Return an article and its versions."""
+    validate_article_id(article_id)
+    infos = current_store().versions(article_id)
+    return conditional_json(rep.article(article_id, infos), etag=infos[-1].commit,
+                            cache_control=REVALIDATE)
+
+
+@bp.get("/articles/<article_id>/versions/<n>")
+def get_version(article_id: str, n: str):
+    """Return one version: text, paragraphs, metadata."""
+    validate_article_id(article_id)
+    number = parse_version(n, "version")
+    v = current_store().read(article_id, number)
+    cache = REVALIDATE if number == "latest" else IMMUTABLE
+    return conditional_json(rep.version(v), etag=v.commit, cache_control=cache)
+
+
+@health_bp.get("/healthz")
+def healthz():
+    """Report liveness and whether the store can be read."""
+    current_store().check()
+    return {"status": "ok"}, 200, {"Cache-Control": "no-store"}
