@@ -6,6 +6,7 @@ import hmac
 
 from flask import Blueprint, current_app, request, url_for
 
+from . import diffcache
 from . import representations as rep
 from .errors import ApiProblem
 from .http import conditional_json
@@ -117,3 +118,40 @@ def healthz():
     """Report liveness and whether the store can be read."""
     current_store().check()
     return {"status": "ok"}, 200, {"Cache-Control": "no-store"}
+
+
+def _fixed(*versions) -> bool:
+    """True when every version parameter names a number, so the answer can never change."""
+    return all(v != "latest" for v in versions)
+
+
+@bp.get("/articles/<article_id>/diff")
+def get_diff(article_id: str):
+    """Return the paragraph diff of two versions (default: the one before the latest, and the latest)."""
+    validate_article_id(article_id)
+    ignore = parse_ignore(request.args.get("ignore"))
+    to = parse_version(request.args.get("to", "latest"), "to")
+    store = current_store()
+    if "from" in request.args:
+        start = parse_version(request.args["from"], "from", allow_zero=True)
+    else:
+        newest = store.read(article_id, to).version
+        start = newest - 1  # 0 for a one-version article: the diff against the empty story
+    result, old, new = diffcache.cached_diff(store, article_id, start, to, ignore,
+                                             current_app.config["PROMO_PATTERN"])
+    body = rep.diff(article_id, old, new, result, ignore)
+    tag = f"{old.commit if old else 'empty'}..{new.commit}.{'typo' if ignore else 'exact'}"
+    return conditional_json(body, etag=tag, cache_control=IMMUTABLE if _fixed(to) else REVALIDATE)
+
+
+@bp.get("/articles/<article_id>/annotate")
+def get_annotate(article_id: str):
+    """Return, for every paragraph of a version, the version that brought it in and its last edit."""
+    validate_article_id(article_id)
+    number = parse_version(request.args.get("version", "latest"), "version")
+    ignore = parse_ignore(request.args.get("ignore"))
+    paragraphs, target = diffcache.cached_annotate(current_store(), article_id, number, ignore)
+    body = {"article": article_id, "version": target.version, "commit": target.commit,
+            "paragraphs": paragraphs}
+    tag = f"{target.commit}.annotate.{'typo' if ignore else 'exact'}"
+    return conditional_json(body, etag=tag, cache_control=IMMUTABLE if _fixed(number) else REVALIDATE)
