@@ -82,7 +82,8 @@ def update_ref(repo: Path, refname: str, new: str, old: str | None, durable: boo
     """Move refname from old (None: absent) to new, or raise RefChanged if it moved meanwhile."""
     path = repo / refname
     lock = path.with_name(path.name + ".lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd = _create_git_lock(lock)
     try:
         if read_ref(repo, refname) != old:
@@ -145,8 +146,11 @@ class ArticleLock:
 @contextlib.contextmanager
 def file_lock(path: Path, mode: int = fcntl.LOCK_EX) -> Iterator[int]:
     """Hold a flock on path (created if missing); yields the descriptor."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     try:
         fcntl.flock(fd, mode)
         yield fd
