@@ -100,13 +100,36 @@ def diff_paragraphs(
         ka, kb = [normalise(p) for p in old], [normalise(p) for p in new]
     else:
         ka, kb = list(old), list(new)
-    n, m = len(ka), len(kb)
+    # Work in one orientation whichever way round the versions come, so that diff(b, a) is
+    # exactly the mirror of diff(a, b): alignment ties (repeated paragraphs) then break the
+    # same way in both directions.
+    flip = kb < ka
+    if flip:
+        pairs, moved = _pair(kb, ka)
+        pairs = sorted((i, j) for j, i in pairs)
+        moved = [(i, j) for j, i in moved]
+    else:
+        pairs, moved = _pair(ka, kb)
+    return _build(old, new, ka, kb, pairs, moved, promo_pattern, flip)
 
+
+def _pair(ka: list[str], kb: list[str]):
+    """Return (in-place pairs, moved pairs) of old and new keys; see the module docstring."""
+    n, m = len(ka), len(kb)
     pairs = align(ka, kb)
     words_a, words_b = WordsOf(ka), WordsOf(kb)
     edited: list[tuple[int, int]] = []
-    for ra, rb in gaps(pairs, n, m):
-        edited.extend(pair_edits(ra, rb, words_a, words_b))
+    spans = list(gaps(pairs, n, m))
+    if spans:
+        # A paragraph whose exact twin is unpaired on the other side is that twin moved;
+        # keep it out of the edit pairing so a look-alike here cannot claim it first.
+        in_a, in_b = {i for i, _ in pairs}, {j for _, j in pairs}
+        loose_a = {ka[i] for i in range(n) if i not in in_a}
+        loose_b = {kb[j] for j in range(m) if j not in in_b}
+        for ra, rb in spans:
+            ra = [i for i in ra if ka[i] not in loose_b]
+            rb = [j for j in rb if kb[j] not in loose_a]
+            edited.extend(pair_edits(ra, rb, words_a, words_b))
     if edited:
         pairs = sorted(pairs + edited)
     paired_a = {i for i, _ in pairs}
@@ -122,10 +145,26 @@ def diff_paragraphs(
     stay, moved = settle_in_place(pairs, candidates)
     if stay:
         pairs = sorted(pairs + stay)
-    return _build(old, new, ka, kb, pairs, moved, promo_pattern)
+    return pairs, moved
 
 
-def _build(old, new, ka, kb, pairs, moved, promo_pattern) -> Diff:
+def _mirrored(segs: list[dict]) -> list[dict]:
+    """Return the segments of the reverse edit: inserts and deletes swapped, deletes first."""
+    out: list[dict] = []
+    run: list[dict] = []
+    for s in [*segs, None]:
+        if s is None or s["op"] == "equal":
+            out.extend(x for x in run if x["op"] == "delete")
+            out.extend(x for x in run if x["op"] == "insert")
+            run = []
+            if s is not None:
+                out.append(s)
+        else:
+            run.append({"op": "delete" if s["op"] == "insert" else "insert", "text": s["text"]})
+    return out
+
+
+def _build(old, new, ka, kb, pairs, moved, promo_pattern, flip) -> Diff:
     n, m = len(old), len(new)
     in_place_a = dict(pairs)
     right_of = {j: i for i, j in pairs}
@@ -138,7 +177,7 @@ def _build(old, new, ka, kb, pairs, moved, promo_pattern) -> Diff:
     def row(kind: str, i: int | None, j: int | None) -> None:
         r: dict = {"kind": kind, "left": i, "right": j}
         if kind in ("changed", "moved") and old[i] != new[j] and ka[i] != kb[j]:
-            segs = segments(old[i], new[j])
+            segs = _mirrored(segments(new[j], old[i])) if flip else segments(old[i], new[j])
             r["segments"] = segs
             stats["words_added"] += _touched_words(new[j], segs, "insert")
             stats["words_removed"] += _touched_words(old[i], segs, "delete")

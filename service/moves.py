@@ -44,9 +44,10 @@ def find_moves(
     """
     found: list[tuple[int, int]] = []
     by_key: dict[str, list[int]] = defaultdict(list)
+    # Every key takes part, empty ones too: then each key pairs min(count old, count new)
+    # times in all, whichever copies the alignment chose, and diff(a, b) mirrors diff(b, a).
     for i in olds:
-        if old[i].strip():  # an empty paragraph "moving" says nothing
-            by_key[old[i]].append(i)
+        by_key[old[i]].append(i)
     for lst in by_key.values():
         lst.reverse()  # pop() from the end hands them out in order
     left_b = []
