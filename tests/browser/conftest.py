@@ -119,3 +119,9 @@ def screenshot_dir() -> Path:
     """Return the folder for this run's screenshots (ignored by git)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    """Point pytest-playwright's base_url at the live server (its own default trips a warning)."""
+    return live_server
