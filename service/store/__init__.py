@@ -287,13 +287,16 @@ class GitStore:
         files = {"article.txt": text, "meta.json": meta, **submission.sources}
         writer = ObjectWriter(self.path / "objects")
         tree = writer.tree(files)
-        when = int(time.time())
-        message = self._message(article_id, number, submission)
+        # The index orders by nanoseconds, so versions saved within one second still list newest
+        # first; git's commit time has whole seconds.
+        when_ns = time.time_ns()
+        when = when_ns // 1_000_000_000
+        message = self._message(article_id, number, submission, when_ns)
         new = writer.commit(tree, head, self.actor, when, message).hex()
         if self.durable:
             writer.fsync()
         headline = submission.meta.get("headline", "")
-        row = Row(article_id, headline, number, when, new)
+        row = Row(article_id, headline, number, when_ns, new)
         with self._index.writing() as conn:
             if conn is not None:
                 self._index.put(conn, row, pending=True)
@@ -304,7 +307,7 @@ class GitStore:
         return SaveResult(article_id, number, new, created=True)
 
     @staticmethod
-    def _message(article_id: str, number: int, submission: Submission) -> str:
+    def _message(article_id: str, number: int, submission: Submission, when_ns: int) -> str:
         meta = submission.meta
         title = meta.get("headline") or " ".join(submission.text.split()[:10])
         if len(title) > 72:
@@ -316,6 +319,8 @@ class GitStore:
             f"Writethru-Version: {number}\n"
             f"Writethru-Paragraphs: {len(submission.paragraphs)}\n"
             f"Writethru-Words: {count_words(submission.paragraphs)}\n"
+            # Lets a rebuilt index keep the order of versions saved within one second.
+            f"Writethru-Ingested-Ns: {when_ns}\n"
         )
         return "\n\n".join(parts)
 
@@ -336,8 +341,8 @@ class GitStore:
         rows, next_cursor = self._index.page(limit, cursor, query, self._rows_from_refs,
                                              self._settled_row)
         return [
-            ArticleSummary(r.id, r.headline, r.versions, datetime.fromtimestamp(r.updated_at, UTC),
-                           r.commit)
+            ArticleSummary(r.id, r.headline, r.versions,
+                           datetime.fromtimestamp(r.updated_at // 1_000_000_000, UTC), r.commit)
             for r in rows
         ], next_cursor
 
@@ -351,7 +356,8 @@ class GitStore:
         commit = reader.commit(sha)
         number = commit.trailer("Writethru-Version") or len(self._chain(reader, sha))
         meta = json.loads(reader.file(commit.tree, "meta.json") or b"{}")
-        return Row(article_id, meta.get("headline", ""), number, commit.time, sha)
+        when_ns = commit.trailer("Writethru-Ingested-Ns") or commit.time * 1_000_000_000
+        return Row(article_id, meta.get("headline", ""), number, when_ns, sha)
 
     def _rows_from_refs(self) -> Iterator[Row]:
         reader = self._reader()

@@ -25,7 +25,7 @@ from pathlib import Path
 from .errors import InvalidCursor, StoreUnavailable
 from .refs import file_lock
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: updated_at in nanoseconds
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE articles (
@@ -44,7 +44,7 @@ class Row:
     id: str
     headline: str
     versions: int
-    updated_at: int
+    updated_at: int  # nanoseconds since the epoch
     commit: str
 
 
