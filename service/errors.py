@@ -9,6 +9,7 @@ from .ingest import IngestError, MalformedPayload, UnprocessablePayload, Unsuppo
 from .store import (
     ArticleNotFound,
     InvalidArticleId,
+    InvalidCursor,
     StoreError,
     StoreUnavailable,
     VersionNotFound,
@@ -19,6 +20,7 @@ PROBLEM_JSON = "application/problem+json"
 # Domain error -> (status, slug, title). The slug names the problem type (RFC 9457 `type`).
 _DOMAIN = [
     (InvalidArticleId, 400, "invalid-article-id", "Invalid article id"),
+    (InvalidCursor, 400, "invalid-cursor", "Invalid cursor"),
     (ArticleNotFound, 404, "article-not-found", "Article not found"),
     (VersionNotFound, 404, "version-not-found", "Version not found"),
     (StoreUnavailable, 503, "store-unavailable", "Store unavailable"),

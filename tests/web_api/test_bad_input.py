@@ -60,6 +60,7 @@ CASES = [
     ("version not a number", "GET", "/api/articles/ap-troops-eastern-europe/versions/two", None, None,
      {}, 400),
     ("bad limit", "GET", "/api/articles?limit=0", None, None, {}, 400),
+    ("forged cursor", "GET", "/api/articles?cursor=bm9wZQ", None, None, {}, 400),
     ("unknown endpoint", "GET", "/api/nothing-here", None, None, {}, 404),
     ("wrong method", "DELETE", "/api/articles/ap-troops-eastern-europe", None, None, {}, 405),
 ]
