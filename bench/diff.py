@@ -1,0 +1,166 @@
+"""Time the diff engine against difflib and git on the seed pair and on ~100 KB and ~1 MB stories.
+
+The big stories are built deterministically (fixed seed) from the seed article's words, with
+scattered edits, inserted, removed and moved paragraphs; the run checks that the engine finds
+the planted edits and moves. Run: `.venv/bin/python bench/diff.py` (about a minute and a half).
+"""
+
+from __future__ import annotations
+
+import difflib
+import multiprocessing
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from service.diffing import diff_paragraphs, verify  # noqa: E402
+
+SEED_DIR = ROOT / "seeds" / "ap-troops-eastern-europe"
+HTMLDIFF_LIMIT = 20.0  # seconds
+LIMIT_MS = HTMLDIFF_LIMIT * 1000
+
+
+def seed_pair() -> list[list[str]]:
+    """Return the two seed versions as lists of paragraphs."""
+    return [
+        [p.strip() for p in f.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+        for f in sorted(SEED_DIR.glob("*.txt"))
+    ]
+
+
+def build_story(size: int, seed: int):
+    """Return (old, new, planted) for a story of about `size` characters."""
+    rng = random.Random(seed)
+    source = seed_pair()[1]
+    words = [w for p in source for w in p.split()]
+    lengths = [len(p.split()) for p in source]
+    old: list[str] = []
+    total = 0
+    while total < size:
+        n = max(8, rng.choice(lengths) + rng.randint(-10, 10))
+        p = " ".join(rng.choice(words) for _ in range(n))
+        old.append(p)
+        total += len(p) + 2
+    k = len(old)
+    picks = rng.sample(range(k), k // 25)
+    edits, moves, removed = picks[: k // 50], picks[k // 50 : k // 50 + k // 200], set()
+    removed = set(picks[k // 50 + k // 200 :])
+    edited_text = {}
+    for i in edits:
+        ws = old[i].split()
+        for _ in range(rng.randint(1, 3)):  # a few words replaced, one inserted
+            ws[rng.randrange(len(ws))] = rng.choice(words)
+        ws.insert(rng.randrange(len(ws)), rng.choice(words))
+        edited_text[i] = " ".join(ws)
+    moved = set(moves)
+    new: list[str] = []
+    origin: list[int | None] = []
+    for i, p in enumerate(old):
+        if i in removed or i in moved:
+            continue
+        if rng.random() < 0.02:  # an inserted paragraph
+            new.append(" ".join(rng.choice(words) for _ in range(rng.randint(20, 60))))
+            origin.append(None)
+        new.append(edited_text.get(i, p))
+        origin.append(i)
+    for i in moves:  # far from where it stood
+        at = (new.index(old[i - 1]) if i and old[i - 1] in new else 0) + len(new) // 2
+        at %= len(new) + 1
+        new.insert(at, old[i])
+        origin.insert(at, i)
+    planted = {"edits": {i: new.index(edited_text[i]) for i in edits},
+               "moves": {i: new.index(old[i]) for i in moves}}
+    return old, new, planted
+
+
+def median_ms(fn, runs: int) -> float:
+    """Return the median wall time of fn() in milliseconds."""
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def _htmldiff(a: list[str], b: list[str]) -> None:
+    difflib.HtmlDiff().make_table(a, b)
+
+
+def htmldiff_ms(a: list[str], b: list[str]) -> float | None:
+    """Time HtmlDiff.make_table over lines in a child process; None past the limit."""
+    ctx = multiprocessing.get_context("fork")
+    proc = ctx.Process(target=_htmldiff, args=(a, b))
+    t = time.perf_counter()
+    proc.start()
+    proc.join(HTMLDIFF_LIMIT)
+    elapsed = (time.perf_counter() - t) * 1000
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+        return None
+    return elapsed
+
+
+def git_ms(a: list[str], b: list[str], runs: int) -> float:
+    """Time `git diff --no-index --word-diff` on two files, as a whole process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fa, fb = Path(tmp, "a.txt"), Path(tmp, "b.txt")
+        fa.write_text("\n\n".join(a) + "\n", encoding="utf-8")
+        fb.write_text("\n\n".join(b) + "\n", encoding="utf-8")
+        cmd = ["git", "diff", "--no-index", "--word-diff", "--no-color", str(fa), str(fb)]
+        return median_ms(lambda: subprocess.run(cmd, capture_output=True, check=False), runs)
+
+
+def found(d, planted) -> tuple[str, str]:
+    """Return 'found/planted' for the planted edits and moves."""
+    rows = {(r["left"], r["right"]): r["kind"] for r in d.rows}
+    e = sum(rows.get(p) == "changed" for p in planted["edits"].items())
+    m = sum(rows.get(p) == "moved" for p in planted["moves"].items())
+    return f"{e}/{len(planted['edits'])}", f"{m}/{len(planted['moves'])}"
+
+
+def main() -> None:
+    """Run every case and print a table of milliseconds and ratios."""
+    cases = [("seed pair", *seed_pair(), None, 200)]
+    for name, size, seed in (("~100 KB", 100_000, 1), ("~1 MB", 1_000_000, 2)):
+        old, new, planted = build_story(size, seed)
+        cases.append((name, old, new, planted, 5))
+    print(f"{'case':<10} {'paras':>11} {'KB':>6} {'engine':>8} {'seqmatch':>8} {'git':>7} "
+          f"{'Html/file':>9} {'vs Html':>8} {'Html/par':>8} {'vs git':>7}  edits   moves")
+    for name, old, new, planted, runs in cases:
+        d = diff_paragraphs(old, new)
+        verify(old, new, d)
+        engine = median_ms(lambda o=old, n=new: diff_paragraphs(o, n), runs)
+        seqm = median_ms(
+            lambda o=old, n=new: difflib.SequenceMatcher(None, o, n, autojunk=False).get_opcodes(),
+            runs,
+        )
+        git = git_ms(old, new, 5)
+        # HtmlDiff over the lines of the stored text (a blank line between paragraphs), as a
+        # difflib user would run it on the files; and over one line per paragraph.
+        html = htmldiff_ms(*(("\n\n".join(v) + "\n").splitlines() for v in (old, new)))
+        html_par = htmldiff_ms(old, new)
+        kb = (sum(map(len, old)) + sum(map(len, new))) / 2 / 1000
+        html_s = f"{html:9.1f}" if html is not None else f"{'> 20 s':>9}"
+        ratio = f"{html / engine:.0f}x" if html is not None else f">{LIMIT_MS / engine:.0f}x"
+        par_s = f"{html_par:8.1f}" if html_par is not None else f"{'> 20 s':>8}"
+        edits, moves = found(d, planted) if planted else ("-", "-")
+        print(f"{name:<10} {len(old):>5}/{len(new):<5} {kb:6.0f} {engine:8.2f} {seqm:8.2f} "
+              f"{git:7.2f} {html_s} {ratio:>8} {par_s} {engine / git:6.1f}x  {edits:<7} {moves}")
+    print("milliseconds, median of runs (HtmlDiff: one run in a child process, 20 s limit).\n"
+          "seqmatch: difflib.SequenceMatcher over paragraphs (opcodes only, no pairing or inline);\n"
+          "Html/file: HtmlDiff.make_table over the text's lines; Html/par: over one line per "
+          "paragraph;\nvs Html = Html/file / engine; vs git = engine / git (whole process); "
+          "edits, moves: planted ones the engine reported as changed / moved.")
+
+
+if __name__ == "__main__":
+    main()
