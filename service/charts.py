@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 WIDTH = 640
 PANEL_HEIGHT = 96
-LEFT, RIGHT, TOP, GAP, BOTTOM = 56, 16, 20, 34, 28
+LEFT, RIGHT, TOP, GAP, BOTTOM = 70, 22, 26, 40, 32
 
 
 @dataclass(frozen=True)
