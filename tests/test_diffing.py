@@ -384,3 +384,15 @@ def test_verify_catches_broken_diffs():
         with pytest.raises(LossError):
             verify(old, new, bad)
     assert moves.MOVE_THRESHOLD > align.EDIT_THRESHOLD
+
+
+def test_display_rows_from_the_cached_dict_form():
+    paras = [f"Paragraph {k} tells its own part of the story about item {k}." for k in range(8)]
+    new = [paras[5], *paras[:5], *paras[6:]]
+    d = checked(paras, new)
+    shown = display_rows(d)
+    assert display_rows(d.to_dict()) == shown
+    assert [(r["kind"], r["left"], r["right"]) for r in shown][:2] == [("moved", 5, 0), ("unchanged", 0, 1)]
+    away = shown.index({"kind": "moved_away", "left": 5, "right": None, "to": 0})
+    assert shown[away - 1]["left"] == 4  # where it stood, after paragraph 4
+    assert "from" not in d.rows[0]  # the rows themselves stay as they were
