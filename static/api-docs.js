@@ -13,6 +13,15 @@
     return node;
   }
 
+  // Text with `code` spans, as the document's descriptions write them, built without markup.
+  function prose(tag, className, text) {
+    const node = el(tag, className);
+    String(text || "").split("`").forEach((part, i) => {
+      node.appendChild(i % 2 ? el("code", null, part) : document.createTextNode(part));
+    });
+    return node;
+  }
+
   function refName(ref) {
     return ref.split("/").pop();
   }
@@ -25,6 +34,14 @@
       const a = el("a", null, refName(schema.$ref));
       a.href = "#schema-" + refName(schema.$ref);
       span.appendChild(a);
+      return span;
+    }
+    const alternatives = schema.anyOf || schema.oneOf;
+    if (alternatives) {
+      alternatives.forEach((alt, i) => {
+        if (i) span.appendChild(document.createTextNode(" or "));
+        span.appendChild(typeLabel(alt));
+      });
       return span;
     }
     if (schema.type === "array") {
@@ -84,14 +101,14 @@
     summary.appendChild(el("span", "apidoc-path", path));
     summary.appendChild(el("span", "apidoc-summary", op.summary));
     const body = details.appendChild(el("div", "apidoc-op-body"));
-    if (op.description) body.appendChild(el("p", null, op.description));
+    if (op.description) body.appendChild(prose("p", null, op.description));
     if (op.security && op.security.some((s) => Object.keys(s).length)) {
       body.appendChild(el("p", "apidoc-note", "Authorization: Bearer token when the server sets one."));
     }
     if (op.parameters && op.parameters.length) {
       body.appendChild(el("h3", null, "Parameters"));
       body.appendChild(table(["name", "in", "type", "description"], op.parameters.map((p) => [
-        nameCell(p.name, p.required), p.in, typeLabel(p.schema), p.description,
+        nameCell(p.name, p.required), p.in, typeLabel(p.schema), prose("span", null, p.description),
       ])));
     }
     if (op.requestBody) {
@@ -100,7 +117,8 @@
     }
     body.appendChild(el("h3", null, "Responses"));
     body.appendChild(table(["status", "description", "content"], Object.entries(op.responses).map(
-      ([code, r]) => [el("span", "apidoc-status", code), r.description, contentCell(r.content)])));
+      ([code, r]) => [el("span", "apidoc-status", code), prose("span", null, r.description),
+        contentCell(r.content)])));
     return details;
   }
 
@@ -108,12 +126,12 @@
     const section = el("section", "apidoc-schema");
     section.id = "schema-" + name;
     section.appendChild(el("h3", "apidoc-schema-name", name));
-    if (schema.description) section.appendChild(el("p", null, schema.description));
+    if (schema.description) section.appendChild(prose("p", null, schema.description));
     const required = new Set(schema.required || []);
     const props = Object.entries(schema.properties || {});
     if (props.length) {
       section.appendChild(table(["field", "type", "description"], props.map(([field, s]) => [
-        nameCell(field, required.has(field)), typeLabel(s), s.description,
+        nameCell(field, required.has(field)), typeLabel(s), prose("span", null, s.description),
       ])));
     }
     return section;
@@ -122,8 +140,7 @@
   function render(doc) {
     document.getElementById("apidoc-title").textContent = doc.info.title + " HTTP API " + doc.info.version;
     if (doc.info.description) {
-      status.textContent = doc.info.description;
-      status.className = "apidoc-lead";
+      status.replaceWith(prose("p", "apidoc-lead", doc.info.description));
     } else {
       status.remove();
     }
