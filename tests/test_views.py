@@ -155,6 +155,8 @@ def test_timeline_lists_versions_with_changes_chart_and_form(client, demo):
     assert svg["role"] == "img"
     assert "485 in v1 to 1,241 in v2" in svg.desc.get_text()
     assert len(svg.select("circle.chart-dot")) == 4  # two versions, two panels
+    feeds = [link["href"] for link in soup.select('link[rel="alternate"]')]
+    assert feeds == ["/feed.atom", f"/articles/{DEMO}/feed.atom"]
     form = soup.select_one("form.compare-form")
     assert form["action"] == f"/articles/{DEMO}/compare" and form["method"] == "get"
     assert form.select_one('select[name="from"] option[selected]')["value"] == "1"
