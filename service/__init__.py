@@ -16,7 +16,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Flask answers 413 itself once a body passes this size, before a handler reads it.
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY"]
 
-    from . import api, errors, views
+    from . import api, errors, feeds, views
     from .http import AnyTextConverter
     from .store import GitStore
 
@@ -26,4 +26,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(api.health_bp)
     app.register_blueprint(views.bp)
+    app.register_blueprint(feeds.bp)
     return app

@@ -6,7 +6,7 @@ import hmac
 
 from flask import Blueprint, current_app, request, url_for
 
-from . import diffcache
+from . import diffcache, openapi
 from . import representations as rep
 from .errors import ApiProblem
 from .http import conditional_json
@@ -141,7 +141,8 @@ def get_diff(article_id: str):
                                              current_app.config["PROMO_PATTERN"])
     body = rep.diff(article_id, old, new, result, ignore)
     tag = f"{old.commit if old else 'empty'}..{new.commit}.{'typo' if ignore else 'exact'}"
-    return conditional_json(body, etag=tag, cache_control=IMMUTABLE if _fixed(to) else REVALIDATE)
+    fixed = _fixed(to, start)  # a defaulted `from` follows a fixed `to`
+    return conditional_json(body, etag=tag, cache_control=IMMUTABLE if fixed else REVALIDATE)
 
 
 @bp.get("/articles/<article_id>/annotate")
@@ -155,3 +156,9 @@ def get_annotate(article_id: str):
             "paragraphs": paragraphs}
     tag = f"{target.commit}.annotate.{'typo' if ignore else 'exact'}"
     return conditional_json(body, etag=tag, cache_control=IMMUTABLE if _fixed(number) else REVALIDATE)
+
+
+@bp.get("/openapi.json")
+def get_openapi():
+    """Return the OpenAPI 3.1 document of this API."""
+    return conditional_json(openapi.document(), cache_control=REVALIDATE)

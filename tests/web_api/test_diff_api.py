@@ -39,6 +39,14 @@ def test_fixed_versions_are_immutable_and_conditional(seeded):
     assert other.headers["ETag"] != resp.headers["ETag"]
 
 
+def test_a_moving_end_is_never_immutable(seeded):
+    for query in ("from=latest&to=2", "from=1", "", "to=latest"):
+        resp = seeded.get(f"{ARTICLE}/diff?{query}")
+        assert resp.status_code == 200
+        assert resp.headers["Cache-Control"] == "no-cache", query
+    assert "immutable" in seeded.get(f"{ARTICLE}/diff?to=2").headers["Cache-Control"]
+
+
 def test_reverse_and_empty_diffs(seeded):
     back = seeded.get(f"{ARTICLE}/diff?from=2&to=1").get_json()
     assert (back["stats"]["removed"], back["stats"]["added"]) == (25, 0)
