@@ -17,11 +17,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY"]
 
     from . import api, errors, feeds, views
-    from .http import AnyTextConverter
+    from .http import AnyTextConverter, strip_trailing_slash
     from .store import GitStore
 
     app.extensions["store"] = GitStore(app.config["STORE_PATH"], durable=app.config["DURABLE"])
     app.url_map.converters["anytext"] = AnyTextConverter
+    app.before_request(strip_trailing_slash)
     errors.register_error_handlers(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.health_bp)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Response, json, request
+from flask import Response, json, redirect, request
 from werkzeug.routing import BaseConverter
 
 # Part of every ETag: bump it when a representation changes, so caches drop the old shape.
@@ -33,3 +33,13 @@ class AnyTextConverter(BaseConverter):
 
     regex = r"[\s\S]+?"
     part_isolating = False
+
+
+def strip_trailing_slash():
+    """Redirect `/articles/x/` to `/articles/x`: people type and paste such addresses."""
+    path = request.path
+    if len(path) > 1 and path.endswith("/") and not path.startswith("/static/"):
+        target = path.rstrip("/") or "/"
+        query = request.query_string.decode("latin-1")
+        return redirect(target + (f"?{query}" if query else ""), code=308)
+    return None

@@ -39,7 +39,7 @@ def article_summary(summary) -> dict:
     """One entry of the article list."""
     return {
         "id": summary.id,
-        "headline": summary.headline,
+        "headline": summary.headline or None,  # null, as in the article's own answer
         "versions": summary.versions,
         "updated_at": iso(summary.updated_at),
         "commit": summary.commit,

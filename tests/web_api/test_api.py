@@ -155,3 +155,16 @@ def test_token_guards_ingest_but_not_reads(tmp_path):
 def test_healthz(client):
     resp = client.get("/healthz")
     assert resp.status_code == 200 and resp.get_json() == {"status": "ok"}
+
+
+def test_trailing_slash_redirects_keeping_the_query(seeded):
+    resp = seeded.get("/api/articles/ap-troops-eastern-europe/?x=1")
+    assert resp.status_code == 308
+    assert resp.headers["Location"] == "/api/articles/ap-troops-eastern-europe?x=1"
+    assert seeded.get("/articles/ap-troops-eastern-europe/").status_code == 308
+
+
+def test_missing_headline_is_null_in_list_and_article(seeded):
+    listed = seeded.get("/api/articles").get_json()["articles"][0]
+    assert listed["headline"] is None
+    assert seeded.get(ARTICLE).get_json()["headline"] is None
