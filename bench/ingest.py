@@ -1,20 +1,28 @@
 """Versions per second: GitStore.save (durable and relaxed) against the NewsDiffs way.
 
 The NewsDiffs way (newsdiffs' parser_utils / monitor): a working tree, and per version write
-the file, `git add`, `git commit` as subprocesses. All three run in the same process on the
-same texts: growing versions of the seed story, spread over a few articles.
+the file, `git add`, `git commit` as subprocesses. All three ways save the same texts
+(growing versions of the seed story, spread over a few articles) into fresh repositories.
 
-Usage: python bench/ingest.py [--versions N]
+The machine is shared, so one long run per way would measure whoever else was busy at the
+time. Instead the ways take turns in short rounds (A B C, then B C A, then C A B, ...), each
+round on fresh repositories; the figures are per-way medians over the rounds and the median
+of the ratios taken within a round, which cancels load that shifts between rounds. The load
+average is printed beside them.
+
+Usage: python bench/ingest.py [--rounds R] [--versions N]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +34,7 @@ from service.store import GitStore  # noqa: E402
 
 SEED = ROOT / "seeds" / "ap-troops-eastern-europe" / "001_af56ba67cce1b9fd.txt"
 ARTICLES = 5
+BASELINE = "newsdiffs (add+commit)"
 GIT_ENV = {
     **os.environ,
     "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@localhost",
@@ -33,8 +42,10 @@ GIT_ENV = {
     "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
 }
 
+Items = list[tuple[str, bytes]]
 
-def texts(count: int) -> list[tuple[str, bytes]]:
+
+def texts(count: int) -> Items:
     """Return (article id, body) pairs: each article grows a paragraph per version."""
     paragraphs = split_text(SEED.read_text(encoding="utf-8"))
     out = []
@@ -47,7 +58,7 @@ def texts(count: int) -> list[tuple[str, bytes]]:
     return out
 
 
-def bench_store(root: Path, items: list[tuple[str, bytes]], durable: bool) -> float:
+def bench_store(root: Path, items: Items, durable: bool) -> float:
     """Return seconds to save every item through GitStore (parsing included)."""
     store = GitStore(root / ("durable.git" if durable else "relaxed.git"), durable=durable)
     store.init()
@@ -59,7 +70,7 @@ def bench_store(root: Path, items: list[tuple[str, bytes]], durable: bool) -> fl
     return time.perf_counter() - start
 
 
-def bench_newsdiffs(root: Path, items: list[tuple[str, bytes]]) -> float:
+def bench_newsdiffs(root: Path, items: Items) -> float:
     """Return seconds to commit every item the NewsDiffs way (file, git add, git commit)."""
     tree = root / "newsdiffs"
     tree.mkdir()
@@ -73,25 +84,60 @@ def bench_newsdiffs(root: Path, items: list[tuple[str, bytes]]) -> float:
     return time.perf_counter() - start
 
 
+WAYS: dict[str, Callable[[Path, Items], float]] = {
+    BASELINE: bench_newsdiffs,
+    "GitStore durable": lambda root, items: bench_store(root, items, durable=True),
+    "GitStore relaxed": lambda root, items: bench_store(root, items, durable=False),
+}
+
+
+def run_rounds(items: Items, rounds: int) -> dict[str, list[float]]:
+    """Return {way: [versions/s per round]}, the ways rotating their order every round."""
+    names = list(WAYS)
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    with tempfile.TemporaryDirectory(prefix="writethru-bench-") as tmp:
+        # One small uncounted round: imports, page cache and git's first start.
+        for name in names:
+            warm = Path(tmp) / f"warm-{names.index(name)}"
+            warm.mkdir()
+            WAYS[name](warm, items[:ARTICLES * 2])
+        for r in range(rounds):
+            shift = r % len(names)
+            for name in names[shift:] + names[:shift]:
+                folder = Path(tmp) / f"r{r}-{names.index(name)}"
+                folder.mkdir()
+                rates[name].append(len(items) / WAYS[name](folder, items))
+    return rates
+
+
+def load() -> str:
+    """Return the 1, 5 and 15 minute load averages and the core count, for the report."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
 def main() -> None:
-    """Run the three ways and print versions/second and ratios."""
+    """Run the ways in rounds and print median versions/s and within-round ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--versions", type=int, default=300, help="versions per way")
+    parser.add_argument("--rounds", type=int, default=9, help="rounds (each way once a round)")
+    parser.add_argument("--versions", type=int, default=120, help="versions per way per round")
     args = parser.parse_args()
     items = texts(args.versions)
-    with tempfile.TemporaryDirectory(prefix="writethru-bench-") as tmp:
-        root = Path(tmp)
-        results = {
-            "newsdiffs (add+commit)": bench_newsdiffs(root, items),
-            "GitStore durable": bench_store(root, items, durable=True),
-            "GitStore relaxed": bench_store(root, items, durable=False),
-        }
-    base = len(items) / results["newsdiffs (add+commit)"]
-    print(f"{len(items)} versions over {ARTICLES} articles, texts growing from the seed story")
-    print(f"{'way':<26}{'versions/s':>12}{'ms/version':>12}{'vs newsdiffs':>14}")
-    for name, seconds in results.items():
-        rate = len(items) / seconds
-        print(f"{name:<26}{rate:>12.0f}{1000 / rate:>12.2f}{rate / base:>13.1f}x")
+    before = load()
+    rates = run_rounds(items, args.rounds)
+    after = load()
+    base = rates[BASELINE]
+    print(f"{args.rounds} rounds x {len(items)} versions over {ARTICLES} articles per way, "
+          "texts growing from the seed story")
+    print(f"load average before: {before}; after: {after}")
+    print(f"{'way':<24}{'versions/s':>11}{'min-max':>14}{'ms/version':>12}"
+          f"{'vs newsdiffs':>14}{'ratio min-max':>16}")
+    for name, way in rates.items():
+        ratios = [a / b for a, b in zip(way, base, strict=True)]
+        rate = statistics.median(way)
+        print(f"{name:<24}{rate:>11.0f}{f'{min(way):.0f}-{max(way):.0f}':>14}"
+              f"{1000 / rate:>12.2f}{statistics.median(ratios):>13.1f}x"
+              f"{f'{min(ratios):.1f}-{max(ratios):.1f}':>16}")
 
 
 if __name__ == "__main__":
