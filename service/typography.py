@@ -36,6 +36,10 @@ def _compiled(pattern: str) -> re.Pattern[str]:
         raise ValueError(f"promo pattern {pattern!r} is not a regular expression: {exc}") from exc
 
 
+# Compiled at import (about 0.15 ms) rather than inside a worker's first diff.
+_compiled(DEFAULT_PROMO_PATTERN)
+
+
 def is_promo(text: str, pattern: str | None = None) -> bool:
     """Tell whether a paragraph is a promotional line ("WATCH: …", "READ MORE: …")."""
     regex = _compiled(DEFAULT_PROMO_PATTERN if pattern is None else pattern)
