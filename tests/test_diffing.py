@@ -180,6 +180,29 @@ def test_edited_paragraph_among_added_ones_pairs_by_content_not_position():
     assert d.rows[2]["left"] == 0
 
 
+@pytest.mark.parametrize(
+    ("edit", "paired"),
+    [
+        (lambda p: p.replace("2,000", "3,000"), True),  # a figure updated
+        (lambda p: p.replace("’", "'"), True),  # quote style only
+        (lambda p: p + " The deployment is temporary, officials said.", True),  # appended
+        (lambda p: "KYIV, Ukraine (AP) — Ukraine asked the West for more help.", False),
+    ],
+    ids=["figure", "quotes", "appended", "rewritten"],
+)
+def test_an_edited_lede_leaves_every_other_paragraph_in_place(edit, paired):
+    # Regression: an edited first paragraph once turned identical paragraphs after it into
+    # moves (4 of them). Both directions, since the engine works in one orientation.
+    _, v2 = seed_versions()
+    edited = [edit(v2[0]), *v2[1:]]
+    rest = [("unchanged", k, k) for k in range(1, len(v2))]
+    lede = [("changed", 0, 0)] if paired else [("removed", 0, None), ("added", None, 0)]
+    for old, new in ((v2, edited), (edited, v2)):
+        d = checked(old, new)
+        assert [(r["kind"], r["left"], r["right"]) for r in d.rows] == lede + rest
+        assert d.stats["moved"] == 0
+
+
 def test_bag_of_words_bound_never_undershoots_the_score():
     for _, old, new, _ in WIRE_EDITS:
         a, b = Words(old), Words(new)
