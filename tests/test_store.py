@@ -269,3 +269,83 @@ def test_fsck_strict_clean(seeded):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "error" not in result.stderr and "warning" not in result.stderr
+
+
+def loose_path(repo: Path, sha: str) -> Path:
+    """Return where git keeps a loose object."""
+    return repo / "objects" / sha[:2] / sha[2:]
+
+
+@pytest.mark.parametrize("durable", [True, False])
+def test_writer_objects_read_by_plain_git(tmp_path, durable):
+    from service.store.objects import ObjectWriter
+
+    store = GitStore(tmp_path / "w.git", durable=durable)
+    store.init()
+    writer = ObjectWriter(store.path / "objects", durable)
+    content = "Zürich – ein Absatz.\n".encode() * 300  # non-ASCII, bigger than one zlib block
+    tree = writer.tree({"article.txt": content, "meta.json": b"{}\n", "source/a.txt": b"raw\n"})
+    commit = writer.commit(tree, None, ("w", "w@localhost"), 1_700_000_000, "subject\n").hex()
+    blob = git(store.path, "rev-parse", f"{commit}:article.txt").strip()
+    assert blob == subprocess.run(["git", "hash-object", "--stdin"], input=content,
+                                  capture_output=True, check=True).stdout.decode().strip()
+    shown = subprocess.run(["git", "--git-dir", str(store.path), "cat-file", "blob", blob],
+                           capture_output=True, check=True).stdout
+    assert shown == content
+    assert git(store.path, "cat-file", "-t", commit) == "commit\n"
+    assert git(store.path, "ls-tree", "-r", "--name-only", commit).split() == [
+        "article.txt", "meta.json", "source/a.txt"]
+    git(store.path, "update-ref", "refs/heads/check", commit)
+    result = subprocess.run(["git", "--git-dir", str(store.path), "fsck", "--strict", "--full"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "error" not in result.stderr and "warning" not in result.stderr
+    assert "dangling" not in result.stdout
+    assert not list((store.path / "objects").glob("*/tmp_obj_*"))
+
+
+def test_existing_object_is_not_rewritten(store):
+    first = store.save("same-meta", text("First text."))
+    meta_id = git(store.path, "rev-parse", f"{first.commit}:meta.json").strip()
+    before = loose_path(store.path, meta_id).stat()
+    second = store.save("same-meta", text("Second text."))
+    assert second.created and git(store.path, "rev-parse", f"{second.commit}:meta.json").strip() \
+        == meta_id
+    after = loose_path(store.path, meta_id).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_empty_object_left_by_a_crash_is_rewritten(store):
+    first = store.save("a", text("First text."))
+    meta_id = git(store.path, "rev-parse", f"{first.commit}:meta.json").strip()
+    # what an OS crash can leave of an object whose rename reached the disk before its content
+    fresh = GitStore(store.path)  # another process: nothing remembered about the store
+    loose_path(store.path, meta_id).chmod(0o644)
+    loose_path(store.path, meta_id).write_bytes(b"")
+    assert fresh.save("b", text("Other text.")).created
+    assert loose_path(store.path, meta_id).stat().st_size > 0
+    assert git(store.path, "cat-file", "-t", meta_id) == "blob\n"
+
+
+def test_fanout_folder_removed_under_a_writer(store):
+    from service.store.objects import ObjectWriter
+
+    store.save("a", text("First text."))
+    git(store.path, "gc", "--quiet", "--prune=now")  # packs everything, removes the folders
+    # a writer that believes every fan-out folder exists (as after many saves before the gc)
+    known = {f"{store.path / 'objects'}/{n:02x}" for n in range(256)}
+    writer = ObjectWriter(store.path / "objects", True, known)
+    blob = writer.write(b"blob", b"after gc\n").hex()
+    assert git(store.path, "cat-file", "blob", blob) == "after gc\n"
+    assert store.save("a", text("Second text.")).version == 2
+    assert subprocess.run(["git", "--git-dir", str(store.path), "fsck", "--strict"],
+                          capture_output=True).returncode == 0
+
+
+def test_ref_moved_by_plain_git_is_read_not_remembered(store):
+    v1 = store.save("a", text("First text."))
+    store.save("a", text("Second text."))
+    git(store.path, "update-ref", "refs/articles/a", v1.commit)  # moved back by hand
+    again = store.save("a", text("First text."))
+    assert (again.created, again.version, again.commit) == (False, 1, v1.commit)
+    assert store.save("a", text("Third text.")).version == 2

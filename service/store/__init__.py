@@ -48,6 +48,7 @@ ARTICLE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 REF_PREFIX = "refs/articles"
 DEFAULT_ACTOR = git.Actor("writethru", "writethru@localhost")
 _EXTRA_DIR = "writethru"  # our own files inside the bare repo: locks, listing index
+_HEAD_CACHE_SIZE = 4096  # head commits remembered per store (a few hundred bytes each)
 
 
 def validate_article_id(article_id: str) -> str:
@@ -131,6 +132,10 @@ class GitStore:
         self._extra = self.path / _EXTRA_DIR
         self._index = ArticleIndex(self._extra)
         self._ready = False
+        # Per process, per store: the head a save compares with is most often the commit the
+        # previous save of that article wrote here, so it need not be read back from disk.
+        self._heads: dict[str, tuple[int, str | None, str | None]] = {}
+        self._fanouts: set[str] = set()
 
     # -- set-up and health ------------------------------------------------------------
 
@@ -249,7 +254,8 @@ class GitStore:
     def save(self, article_id: str, submission: Submission) -> SaveResult:
         """Save a version unless it is identical to the head (same text and metadata).
 
-        Returns once the objects and the ref are on disk (when durable).
+        Returns once the objects and the ref are on disk (when durable): each object file is
+        fsynced before its rename, then the ref's lock file, then the ref's folder.
 
         Raises:
             InvalidArticleId: before anything touches git or the disk.
@@ -274,18 +280,14 @@ class GitStore:
 
     def _save_locked(self, article_id, refname, submission, text, meta, lock) -> SaveResult:
         head = read_ref(self.path, refname)
-        reader = self._reader()
         number = 1
         if head is not None:
-            commit = reader.commit(head)
-            entries = reader.tree(commit.tree)
-            number = commit.trailer("Writethru-Version") or len(self._chain(reader, head))
-            if (entries.get("article.txt") == _blob_id(text)
-                    and entries.get("meta.json") == _blob_id(meta)):
+            number, text_id, meta_id = self._head_info(head)
+            if text_id == _blob_id(text) and meta_id == _blob_id(meta):
                 return SaveResult(article_id, number, head, created=False)
             number += 1
         files = {"article.txt": text, "meta.json": meta, **submission.sources}
-        writer = ObjectWriter(self.path / "objects")
+        writer = ObjectWriter(self.path / "objects", self.durable, self._fanouts)
         tree = writer.tree(files)
         # The index orders by nanoseconds, so versions saved within one second still list newest
         # first; git's commit time has whole seconds.
@@ -293,8 +295,6 @@ class GitStore:
         when = when_ns // 1_000_000_000
         message = self._message(article_id, number, submission, when_ns)
         new = writer.commit(tree, head, self.actor, when, message).hex()
-        if self.durable:
-            writer.fsync()
         headline = submission.meta.get("headline", "")
         row = Row(article_id, headline, number, when_ns, new)
         with self._index.writing() as conn:
@@ -304,7 +304,26 @@ class GitStore:
                 update_ref(self.path, refname, new, head, self.durable)
             if conn is not None:
                 self._index.settle(conn, article_id, new)
+        self._remember(new, (number, _blob_id(text), _blob_id(meta)))
         return SaveResult(article_id, number, new, created=True)
+
+    def _head_info(self, head: str) -> tuple[int, str | None, str | None]:
+        """Return (version number, article.txt id, meta.json id) of a head commit."""
+        info = self._heads.get(head)
+        if info is None:
+            reader = self._reader()
+            commit = reader.commit(head)
+            entries = reader.tree(commit.tree)
+            number = commit.trailer("Writethru-Version") or len(self._chain(reader, head))
+            info = (number, entries.get("article.txt"), entries.get("meta.json"))
+            self._remember(head, info)
+        return info
+
+    def _remember(self, commit: str, info: tuple[int, str | None, str | None]) -> None:
+        # A commit id names immutable content, so this needs no invalidation, only a bound.
+        if len(self._heads) >= _HEAD_CACHE_SIZE:
+            self._heads.pop(next(iter(self._heads)), None)
+        self._heads[commit] = info
 
     @staticmethod
     def _message(article_id: str, number: int, submission: Submission, when_ns: int) -> str:
