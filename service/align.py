@@ -93,7 +93,6 @@ def pair_edits(
     news: Sequence[int],
     words_a: Sequence[Words],
     words_b: Sequence[Words],
-    threshold: float = EDIT_THRESHOLD,
 ) -> list[tuple[int, int]]:
     """Pair edited paragraphs of one gap: the order-preserving matching of greatest total score.
 
@@ -107,9 +106,9 @@ def pair_edits(
         wa = words_a[i]
         for y, j in enumerate(news):
             wb = words_b[j]
-            if bag_bound(wa, wb) >= threshold:  # cheap filter before the word diff
+            if bag_bound(wa, wb) >= EDIT_THRESHOLD:  # cheap filter before the word diff
                 s = score(wa, wb)
-                if s >= threshold:
+                if s >= EDIT_THRESHOLD:
                     weight[x, y] = s
     if not weight:
         return []

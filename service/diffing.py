@@ -44,8 +44,6 @@ __all__ = [
     "annotate_from_diffs",
     "diff_paragraphs",
     "display_rows",
-    "is_promo",
-    "normalise",
     "verify",
 ]
 
@@ -166,7 +164,7 @@ def _mirrored(segs: list[dict]) -> list[dict]:
 
 def _build(old, new, ka, kb, pairs, moved, promo_pattern, flip) -> Diff:
     n, m = len(old), len(new)
-    in_place_a = dict(pairs)
+    in_place_a = {i for i, _ in pairs}
     right_of = {j: i for i, j in pairs}
     moved_to = {j: i for i, j in moved}
     moved_a = {i for i, _ in moved}
@@ -176,7 +174,7 @@ def _build(old, new, ka, kb, pairs, moved, promo_pattern, flip) -> Diff:
 
     def row(kind: str, i: int | None, j: int | None) -> None:
         r: dict = {"kind": kind, "left": i, "right": j}
-        if kind in ("changed", "moved") and old[i] != new[j] and ka[i] != kb[j]:
+        if kind in ("changed", "moved") and ka[i] != kb[j]:
             segs = _mirrored(segments(new[j], old[i])) if flip else segments(old[i], new[j])
             r["segments"] = segs
             stats["words_added"] += _touched_words(new[j], segs, "insert")

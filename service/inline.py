@@ -30,19 +30,12 @@ CHAR_PASS_MIN_SHARE = 0.75
 class Words:
     """A paragraph's words, their bag and its count of non-space characters, computed once."""
 
-    __slots__ = ("words", "_bag", "size")
+    __slots__ = ("words", "bag", "size")
 
     def __init__(self, text: str) -> None:
         self.words = split_words(text)
+        self.bag = Counter(self.words)
         self.size = sum(map(len, self.words))
-        self._bag: Counter[str] | None = None
-
-    @property
-    def bag(self) -> Counter[str]:
-        """Return the multiset of words."""
-        if self._bag is None:
-            self._bag = Counter(self.words)
-        return self._bag
 
 
 class WordsOf(dict):
@@ -125,23 +118,26 @@ def _char_pass(diffs: list[tuple[int, str]]) -> list[tuple[int, str]]:
     i, n = 0, len(diffs)
     while i < n:
         op, text = diffs[i]
-        if (
-            op != 0
-            and i + 1 < n
-            and diffs[i + 1][0] == -op
-            and (i + 2 == n or diffs[i + 2][0] == 0)
-        ):
-            d, s = (text, diffs[i + 1][1]) if op == -1 else (diffs[i + 1][1], text)
-            if len(d) <= CHAR_PASS_MAX and len(s) <= CHAR_PASS_MAX:
-                fine = _dmp.diff_main(d, s, False)
-                common = sum(len(t) for o, t in fine if o == 0)
-                if 2 * common >= CHAR_PASS_MIN_SHARE * (len(d) + len(s)):
-                    out.extend(fine)
-                    i += 2
-                    continue
+        # One delete and one insert, in either order, then an equal part or the end.
+        if op != 0 and i + 1 < n and diffs[i + 1][0] == -op and (i + 2 == n or diffs[i + 2][0] == 0):
+            (_, gone), (_, came) = sorted(diffs[i : i + 2])
+            fine = _by_character(gone, came)
+            if fine is not None:
+                out.extend(fine)
+                i += 2
+                continue
         out.append((op, text))
         i += 1
     return out
+
+
+def _by_character(old: str, new: str) -> list[tuple[int, str]] | None:
+    """Return the character diff of a short replacement; None if too long or too different."""
+    if len(old) > CHAR_PASS_MAX or len(new) > CHAR_PASS_MAX:
+        return None
+    fine = _dmp.diff_main(old, new, False)
+    common = sum(len(t) for o, t in fine if o == 0)
+    return fine if 2 * common >= CHAR_PASS_MIN_SHARE * (len(old) + len(new)) else None
 
 
 def _merge(diffs: list[tuple[int, str]]) -> list[dict]:

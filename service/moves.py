@@ -35,7 +35,6 @@ def find_moves(
     news: Sequence[int],
     words_a: Sequence[Words],
     words_b: Sequence[Words],
-    threshold: float = MOVE_THRESHOLD,
 ) -> list[tuple[int, int]]:
     """Pair unpaired old paragraphs `olds` with unpaired new ones `news`, one to one.
 
@@ -80,9 +79,9 @@ def find_moves(
         wb = words_b[j]
         for _, i in heapq.nsmallest(SCORED_PER_PARAGRAPH, [(-c, i) for i, c in hits.items()]):
             wa = words_a[i]
-            if bag_bound(wa, wb) >= threshold:
+            if bag_bound(wa, wb) >= MOVE_THRESHOLD:
                 s = score(wa, wb)
-                if s >= threshold:
+                if s >= MOVE_THRESHOLD:
                     confirmed.append((-s, j, i))
         if len(confirmed) >= MAX_CANDIDATES:
             break

@@ -48,7 +48,7 @@ class Encoder:
 
     def __init__(self, reserved: int = 0) -> None:
         self._codes: dict[Hashable, str] = {}
-        self.keys: dict[str, Hashable] = {}  # character -> key, to decode
+        self.keys: dict[str, Hashable] = {}  # character -> key, to read a diff's parts back
         self._next = reserved  # the first `reserved` characters stay free for the caller
 
     def code(self, key: Hashable) -> str:
@@ -66,11 +66,6 @@ class Encoder:
         """Return the string standing for a sequence of keys."""
         code = self.code
         return "".join([code(k) for k in keys])
-
-    def decode(self, chars: str) -> list[Hashable]:
-        """Return the keys a string of characters stands for."""
-        keys = self.keys
-        return [keys[c] for c in chars]
 
 
 def split_tokens(text: str) -> list[str]:

