@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 
 from flask import Blueprint, current_app, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import diffcache, openapi
+from . import diffcache, openapi, versionspec
 from . import representations as rep
 from .errors import ApiProblem
-from .http import conditional_json
+from .http import conditional_json, current_store
 from .ingest import parse_payload
-from .store import GitStore, validate_article_id
+from .store import validate_article_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 health_bp = Blueprint("health", __name__)
@@ -19,11 +21,6 @@ health_bp = Blueprint("health", __name__)
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 MAX_PAGE = 200
-
-
-def current_store() -> GitStore:
-    """Return the app's store."""
-    return current_app.extensions["store"]
 
 
 def _require_token() -> None:
@@ -40,15 +37,12 @@ def _require_token() -> None:
 
 
 def parse_version(value: str, name: str, *, allow_zero: bool = False) -> int | str:
-    """Parse a version parameter: a positive number or 'latest' (0, the empty story, if allowed)."""
-    if value == "latest":
-        return value
-    lowest = 0 if allow_zero else 1
-    if value.isascii() and value.isdigit() and int(value) >= lowest and len(value) < 10:
-        return int(value)
-    raise ApiProblem(400, "invalid-parameter", "Invalid parameter",
-                     f"{name} must be a version number from {lowest} or 'latest', got {value!r}.",
-                     parameter=name)
+    """Parse a version parameter, or answer 400 naming it."""
+    try:
+        return versionspec.parse_version(value, allow_zero=allow_zero)
+    except versionspec.BadVersion as exc:
+        raise ApiProblem(400, "invalid-parameter", "Invalid parameter", f"{name} {exc}.",
+                         parameter=name) from exc
 
 
 def parse_ignore(value: str | None) -> bool:
@@ -67,12 +61,20 @@ def post_version(article_id: str):
     """Ingest a version of an article."""
     _require_token()
     validate_article_id(article_id)
-    submission = parse_payload(request.get_data(cache=False), request.headers.get("Content-Type"))
+    submission = parse_payload(read_body(), request.headers.get("Content-Type"))
     saved = current_store().save(article_id, submission)
     body = {"article": saved.article, "version": saved.version, "commit": saved.commit,
             "created": saved.created}
     location = url_for("api.get_version", article_id=article_id, n=str(saved.version))
     return body, (201 if saved.created else 200), {"Location": location}
+
+
+def read_body() -> bytes:
+    """Read the request body; 413 when it is over the limit, chunked transfer included."""
+    body = request.get_data(cache=False)
+    if len(body) > current_app.config["MAX_BODY"]:
+        raise RequestEntityTooLarge()
+    return body
 
 
 @bp.get("/articles")
@@ -140,7 +142,9 @@ def get_diff(article_id: str):
     result, old, new = diffcache.cached_diff(store, article_id, start, to, ignore,
                                              current_app.config["PROMO_PATTERN"])
     body = rep.diff(article_id, old, new, result, ignore)
-    tag = f"{old.commit if old else 'empty'}..{new.commit}.{'typo' if ignore else 'exact'}"
+    # Rows carry promo flags, which follow WRITETHRU_PROMO_PATTERN: a new pattern, a new tag.
+    promo = hashlib.sha1(current_app.config["PROMO_PATTERN"].encode()).hexdigest()[:8]
+    tag = f"{old.commit if old else 'empty'}..{new.commit}.{'typo' if ignore else 'exact'}.{promo}"
     fixed = _fixed(to, start)  # a defaulted `from` follows a fixed `to`
     return conditional_json(body, etag=tag, cache_control=IMMUTABLE if fixed else REVALIDATE)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from . import config, diffcache
+from . import config, diffcache, versionspec
 from . import representations as rep
 from .ingest import IngestError, parse_payload
 from .store import ArticleNotFound, GitStore, InvalidArticleId, StoreError, validate_article_id
@@ -344,13 +344,12 @@ def log(ctx: click.Context, article_id: str):
 
 
 def _parse_version_arg(value: str | None, name: str, *, allow_zero: bool) -> int | str | None:
-    if value is None or value == "latest":
-        return value
-    lowest = 0 if allow_zero else 1
-    if value.isascii() and value.isdigit() and int(value) >= lowest:
-        return int(value)
-    raise CliError(f"{name} must be a version number from {lowest} or 'latest', got {value!r}",
-                   exit_code=2)
+    if value is None:
+        return None
+    try:
+        return versionspec.parse_version(value, allow_zero=allow_zero)
+    except versionspec.BadVersion as exc:
+        raise CliError(f"{name} {exc}", exit_code=2) from exc
 
 
 # Segment ops as the diff engine names them -> (plain marker open, close, colour).

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Response, json, redirect, request
+from flask import Response, current_app, json, redirect, request
 from werkzeug.routing import BaseConverter
+
+
+def current_store():
+    """Return the app's store (set up once in create_app)."""
+    return current_app.extensions["store"]
+
 
 # Part of every ETag: bump it when a representation changes, so caches drop the old shape.
 REPRESENTATION_REVISION = "r1"
