@@ -11,11 +11,10 @@ from pathlib import Path
 
 import click
 
-from . import config, diffcache, versionspec
+from . import config, diffcache, terminal, versionspec
 from . import representations as rep
 from .ingest import IngestError, parse_payload
 from .store import ArticleNotFound, GitStore, InvalidArticleId, StoreError, validate_article_id
-from .summary import describe_change
 
 # File name endings the CLI knows, and the content type ingest is told for each.
 CONTENT_TYPES = {
@@ -329,18 +328,7 @@ def log(ctx: click.Context, article_id: str):
     with user_errors():
         infos = store.versions(article_id)
         changes = diffcache.change_stats(store, article_id, infos, ctx.obj["PROMO_PATTERN"])
-    lines = []
-    for info, stats in zip(infos, changes, strict=True):
-        # Version 1 is all new: show it as added to the empty story.
-        change = describe_change(stats if stats is not None else {"added": info.paragraphs})
-        when = info.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-        label = info.meta.get("label")
-        lines.append(
-            click.style(f"v{info.version:<3} {info.commit[:7]}", fg="yellow")
-            + f"  {when}  {info.paragraphs:>3} paragraphs {info.words:>6} words  {change}"
-            + (f"  [{label}]" if label else "")
-        )
-    click.echo("\n".join(reversed(lines)), color=None)
+    click.echo(terminal.render_log(infos, changes), color=None)
 
 
 def _parse_version_arg(value: str | None, name: str, *, allow_zero: bool) -> int | str | None:
@@ -350,61 +338,6 @@ def _parse_version_arg(value: str | None, name: str, *, allow_zero: bool) -> int
         return versionspec.parse_version(value, allow_zero=allow_zero)
     except versionspec.BadVersion as exc:
         raise CliError(f"{name} {exc}", exit_code=2) from exc
-
-
-# Segment ops as the diff engine names them -> (plain marker open, close, colour).
-_SEGMENT_STYLE = {
-    "insert": ("{+", "+}", "green"),
-    "delete": ("[-", "-]", "red"),
-}
-
-
-def _segments(segments, colour: bool) -> str:
-    out = []
-    for seg in segments:
-        style = _SEGMENT_STYLE.get(seg["op"])
-        if style is None:
-            out.append(seg["text"])
-        elif colour:
-            out.append(click.style(seg["text"], fg=style[2], bold=True, underline=True))
-        else:
-            out.append(f"{style[0]}{seg['text']}{style[1]}")
-    return "".join(out)
-
-
-def _render_rows(rows, old, new, colour: bool, show_unchanged: bool) -> list[str]:
-    lines: list[str] = []
-    quiet = 0
-
-    def flush():
-        nonlocal quiet
-        if quiet:
-            word = "paragraph" if quiet == 1 else "paragraphs"
-            lines.append(click.style(f"  ... {quiet} unchanged {word}", dim=True))
-            quiet = 0
-
-    for row in rows:
-        kind, left, right = row["kind"], row.get("left"), row.get("right")
-        if kind == "unchanged" and not show_unchanged:
-            quiet += 1
-            continue
-        flush()
-        if kind == "unchanged":
-            lines.append(f"  ¶{right + 1} {new[right]}")
-        elif kind == "added":
-            lines.append(click.style(f"+ ¶{right + 1} {new[right]}", fg="green"))
-        elif kind == "removed":
-            lines.append(click.style(f"- ¶{left + 1} {old[left]}", fg="red"))
-        else:
-            mark = "~" if kind == "changed" else ">"
-            where = f"¶{left + 1}->¶{right + 1}"
-            text = _segments(row["segments"], colour) if row.get("segments") else new[right]
-            head = click.style(f"{mark} {where}", fg="yellow" if kind == "changed" else "cyan")
-            lines.append(f"{head} {text}" + (" (moved)" if kind == "moved" else ""))
-        if row.get("promo"):
-            lines[-1] += click.style("  [promo]", dim=True)
-    flush()
-    return lines
 
 
 @cli.command()
@@ -439,14 +372,8 @@ def diff(ctx: click.Context, article_id: str, a: str | None, b: str | None, as_j
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
     colour = {"always": True, "never": False}.get(color, sys.stdout.isatty())
-    stats = result.stats
-    header = (f"{article_id} v{old.version if old else 0}..v{new.version}: "
-              f"{describe_change(stats)}; {stats['unchanged']} unchanged, "
-              f"+{stats['words_added']}/-{stats['words_removed']} words")
-    lines = [click.style(header, bold=True)]
-    lines += _render_rows(result.rows, old.paragraphs if old else [], new.paragraphs, colour,
-                          show_unchanged)
-    click.echo("\n".join(lines), color=colour)
+    click.echo(terminal.render_diff(article_id, result, old, new, colour=colour,
+                                    show_unchanged=show_unchanged), color=colour)
 
 
 def main() -> None:
