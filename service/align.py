@@ -2,80 +2,123 @@
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from collections.abc import Sequence
 
 from diff_match_patch import diff_match_patch
 
-from .inline import Words, bag_bound, score
+from .inline import Scorer, Words
 from .tokens import Encoder
 
 _dmp = diff_match_patch()
 # No time limit: the 1 s default makes the alignment depend on the machine's speed, and the
-# same two versions must always give the same diff (diffs are cached by commit id).
+# same two versions must always give the same diff (diffs are cached by commit id). The caps
+# below bound the work by sizes instead.
 _dmp.Diff_Timeout = 0
 
 #: Pair an old and a new paragraph in the same gap as edited when they score at least this.
 EDIT_THRESHOLD = 0.5
 #: Largest gap (old × new paragraphs) scored pair by pair; bigger gaps go to the move step.
 GRID_CAP = 4096
+#: Largest gap between anchors (old × new repeated paragraphs, common ends trimmed) handed
+#: to diff-match-patch, whose bisect costs up to ~0.5 µs per cell here; bigger gaps are left
+#: to the move step, which pairs equal paragraphs by hash in linear time.
+GAP_CAP = 250_000
+#: Cells of all the gaps diffed in one alignment, so many gaps just under GAP_CAP stay bounded.
+GAP_BUDGET = 1_000_000
 
-# Paragraphs found in only one version can never be equal, so they share one character per
-# side instead of taking one each: the alphabet is needed only for paragraphs in both.
-_OLD_ONLY, _NEW_ONLY = "\ue000", "\ue001"
 
+def longest_increasing(values: Sequence[int]) -> list[int]:
+    """Return the positions of a longest strictly increasing subsequence of `values`.
 
-def _equal_pairs(a: str, b: str, i0: int, j0: int, out: list[tuple[int, int]]) -> None:
-    """Append the (i, j) of the equal characters of diff(a, b), offset by (i0, j0)."""
-    if a == b:
-        out.extend(zip(range(i0, i0 + len(a)), range(j0, j0 + len(b)), strict=True))
-        return
-    if not a or not b:
-        return
-    i, j = i0, j0
-    # No clean-up at paragraph level: diff_cleanupSemantic on paragraph codes trades many
-    # unchanged paragraphs for a few big replacements (the seed pair became 8 removed, 33 added).
-    for op, chars in _dmp.diff_main(a, b, False):
-        k = len(chars)
-        if op == 0:
-            out.extend(zip(range(i, i + k), range(j, j + k), strict=True))
-            i += k
-            j += k
-        elif op == -1:
-            i += k
+    Patience sorting, O(n log n); of equal-length answers, the one ending earliest.
+    """
+    tails: list[int] = []  # tails[k]: smallest last value of a run of length k+1
+    tail_at: list[int] = []
+    back = [-1] * len(values)
+    for x, v in enumerate(values):
+        k = bisect.bisect_left(tails, v)
+        back[x] = tail_at[k - 1] if k else -1
+        if k == len(tails):
+            tails.append(v)
+            tail_at.append(x)
         else:
-            j += k
+            tails[k] = v
+            tail_at[k] = x
+    out = []
+    x = tail_at[-1] if tail_at else -1
+    while x >= 0:
+        out.append(x)
+        x = back[x]
+    out.reverse()
+    return out
+
+
+def _equal_pairs(a: str, b: str, ia: Sequence[int], ib: Sequence[int], out: list, cap: int) -> int:
+    """Append (ia[x], ib[y]) for the equal characters a[x] == b[y] of diff(a, b).
+
+    The common ends always; the middle only if its cells (length × length) are at most `cap`.
+    Returns the cells diffed.
+    """
+    pre = _dmp.diff_commonPrefix(a, b)
+    out.extend(zip(ia[:pre], ib[:pre], strict=True))
+    a, b, ia, ib = a[pre:], b[pre:], ia[pre:], ib[pre:]
+    suf = _dmp.diff_commonSuffix(a, b)
+    tail = list(zip(ia[len(a) - suf :], ib[len(b) - suf :], strict=True)) if suf else []
+    if suf:
+        a, b, ia, ib = a[:-suf], b[:-suf], ia[:-suf], ib[:-suf]
+    cells = len(a) * len(b)
+    if cells > cap:
+        cells = 0  # past the cap: the middle is left to the move step
+    elif cells:
+        x = y = 0
+        # No clean-up at paragraph level: diff_cleanupSemantic on paragraph codes trades many
+        # unchanged paragraphs for a few big replacements (the seed pair: 8 removed, 33 added).
+        for op, chars in _dmp.diff_main(a, b, False):
+            k = len(chars)
+            if op == 0:
+                out.extend(zip(ia[x : x + k], ib[y : y + k], strict=True))
+            x += k if op <= 0 else 0
+            y += k if op >= 0 else 0
+    out.extend(tail)
+    return cells
 
 
 def align(old: Sequence[str], new: Sequence[str]) -> list[tuple[int, int]]:
-    """Return the (i, j) pairs of equal keys, increasing in both, as a longest common run.
+    """Return (i, j) pairs of equal keys, increasing in both: a longest common run, bounded.
 
-    Anchors first on keys that occur exactly once in each version, so that repeated lines
-    ("READ MORE: …", "___") cannot pull the alignment out of step; then diffs each gap
-    between anchors in full.
+    Anchors first on keys that occur exactly once in each version, by a longest increasing
+    subsequence (patience, O(n log n)), so that repeated lines ("READ MORE: …", "___") cannot
+    pull the alignment out of step. Only repeated keys can still match between two anchors
+    (a key unique in both that is off the subsequence has its twin in another gap), so each
+    gap is diffed over those alone, within GAP_CAP and GAP_BUDGET. What stays unpaired goes to
+    the edit and move steps.
     """
     count_old, count_new = Counter(old), Counter(new)
-    enc = Encoder(reserved=2)
-
-    def codes(keys: Sequence[str], other: Counter[str], lone: str) -> str:
-        code = enc.code
-        return "".join([code(k) if k in other else lone for k in keys])
-
-    a = codes(old, count_new, _OLD_ONLY)
-    b = codes(new, count_old, _NEW_ONLY)
-    unique = {k for k, n in count_old.items() if n == 1 and count_new.get(k) == 1}
-    ua = [i for i, k in enumerate(old) if k in unique]
-    ub = [j for j, k in enumerate(new) if k in unique]
-    anchors: list[tuple[int, int]] = []
-    _equal_pairs("".join([a[i] for i in ua]), "".join([b[j] for j in ub]), 0, 0, anchors)
+    at_new = {k: j for j, k in enumerate(new) if count_new[k] == 1 and count_old.get(k) == 1}
+    ua = [i for i, k in enumerate(old) if k in at_new]
+    ub = [at_new[old[i]] for i in ua]
+    anchors = [(ua[x], ub[x]) for x in longest_increasing(ub)]
+    repeated = {k for k, c in count_old.items() if k in count_new and k not in at_new}
     pairs: list[tuple[int, int]] = []
+    budget = GAP_BUDGET
+    enc = Encoder()
     pi, pj = 0, 0
-    for x, y in anchors:
-        i, j = ua[x], ub[y]
-        _equal_pairs(a[pi:i], b[pj:j], pi, pj, pairs)
-        pairs.append((i, j))
+    for i, j in [*anchors, (len(old), len(new))]:
+        ia = [x for x in range(pi, i) if old[x] in repeated]
+        ib = [y for y in range(pj, j) if new[y] in repeated]
+        if ia and ib:
+            # Keys on one side of the gap only cannot match here either.
+            here = {old[x] for x in ia} & {new[y] for y in ib}
+            ia = [x for x in ia if old[x] in here]
+            ib = [y for y in ib if new[y] in here]
+            a = enc.encode([old[x] for x in ia])
+            b = enc.encode([new[y] for y in ib])
+            budget -= _equal_pairs(a, b, ia, ib, pairs, min(GAP_CAP, budget))
+        if i < len(old):
+            pairs.append((i, j))
         pi, pj = i + 1, j + 1
-    _equal_pairs(a[pi:], b[pj:], pi, pj, pairs)
     return pairs
 
 
@@ -93,21 +136,23 @@ def pair_edits(
     news: Sequence[int],
     words_a: Sequence[Words],
     words_b: Sequence[Words],
+    scorer: Scorer,
 ) -> list[tuple[int, int]]:
     """Pair edited paragraphs of one gap: the order-preserving matching of greatest total score.
 
-    Returns (i, j) pairs increasing in both; an empty list when the gap is past GRID_CAP.
+    Returns (i, j) pairs increasing in both; an empty list when the gap is past GRID_CAP or
+    the scorer's budget is spent.
     """
     k, ln = len(olds), len(news)
-    if k == 0 or ln == 0 or k * ln > GRID_CAP:
+    if k == 0 or ln == 0 or k * ln > GRID_CAP or not scorer.left:
         return []
     weight: dict[tuple[int, int], float] = {}
     for x, i in enumerate(olds):
         wa = words_a[i]
         for y, j in enumerate(news):
             wb = words_b[j]
-            if bag_bound(wa, wb) >= EDIT_THRESHOLD:  # cheap filter before the word diff
-                s = score(wa, wb)
+            if scorer.bound(wa, wb) >= EDIT_THRESHOLD:  # cheap filter before the word diff
+                s = scorer.score(wa, wb)
                 if s >= EDIT_THRESHOLD:
                     weight[x, y] = s
     if not weight:

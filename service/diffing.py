@@ -33,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .align import align, gaps, pair_edits
-from .inline import WordsOf, segments
+from .inline import Scorer, WordsOf, segments
 from .moves import find_moves, settle_in_place
 from .typography import is_promo, normalise
 
@@ -116,6 +116,7 @@ def _pair(ka: list[str], kb: list[str]):
     n, m = len(ka), len(kb)
     pairs = align(ka, kb)
     words_a, words_b = WordsOf(ka), WordsOf(kb)
+    scorer = Scorer()  # one budget for all the scoring of this diff
     edited: list[tuple[int, int]] = []
     spans = list(gaps(pairs, n, m))
     if spans:
@@ -127,7 +128,7 @@ def _pair(ka: list[str], kb: list[str]):
         for ra, rb in spans:
             ra = [i for i in ra if ka[i] not in loose_b]
             rb = [j for j in rb if kb[j] not in loose_a]
-            edited.extend(pair_edits(ra, rb, words_a, words_b))
+            edited.extend(pair_edits(ra, rb, words_a, words_b, scorer))
     if edited:
         pairs = sorted(pairs + edited)
     paired_a = {i for i, _ in pairs}
@@ -139,6 +140,7 @@ def _pair(ka: list[str], kb: list[str]):
         [j for j in range(m) if j not in paired_b],
         words_a,
         words_b,
+        scorer,
     )
     stay, moved = settle_in_place(pairs, candidates)
     if stay:
@@ -171,7 +173,6 @@ def _build(old, new, ka, kb, pairs, moved, promo_pattern, flip) -> Diff:
     stats = dict.fromkeys(KINDS, 0)
     stats["words_added"] = stats["words_removed"] = 0
     rows: list[dict] = []
-
     def row(kind: str, i: int | None, j: int | None) -> None:
         r: dict = {"kind": kind, "left": i, "right": j}
         if kind in ("changed", "moved") and ka[i] != kb[j]:

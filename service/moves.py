@@ -8,7 +8,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 
-from .inline import Words, bag_bound, score
+from .inline import Scorer, Words
 
 #: Near matches (not exact) must score at least this to count as one paragraph moved.
 MOVE_THRESHOLD = 0.6
@@ -20,6 +20,8 @@ LOOKUP_WORDS = 8
 SCORED_PER_PARAGRAPH = 6
 #: Content words in more unpaired paragraphs than this are too common to point anywhere.
 MAX_POSTINGS = 64
+#: Index hits (old paragraphs counted for a new one) in all; past it the search stops.
+MAX_HITS = 1_000_000
 
 _CONTENT = re.compile(r"\w{4,}")
 
@@ -35,11 +37,13 @@ def find_moves(
     news: Sequence[int],
     words_a: Sequence[Words],
     words_b: Sequence[Words],
+    scorer: Scorer,
 ) -> list[tuple[int, int]]:
     """Pair unpaired old paragraphs `olds` with unpaired new ones `news`, one to one.
 
     Equal keys pair first (in order of appearance), then near matches found through an
-    index of content words, confirmed by `score` and taken best first.
+    index of content words, confirmed by `scorer` and taken best first. The near-match
+    search stops at MAX_CANDIDATES confirmed, MAX_HITS index hits or the scorer's budget.
     """
     found: list[tuple[int, int]] = []
     by_key: dict[str, list[int]] = defaultdict(list)
@@ -66,6 +70,7 @@ def find_moves(
         for w in _content_words(old[i]):
             postings[w].append(i)
     confirmed: list[tuple[float, int, int]] = []
+    hits_left = MAX_HITS
     for j in left_b:
         words = [w for w in _content_words(new[j]) if 0 < len(postings.get(w, ())) <= MAX_POSTINGS]
         if not words:
@@ -74,16 +79,17 @@ def find_moves(
         words.sort(key=lambda w: (len(postings[w]), w))
         hits: dict[int, int] = defaultdict(int)
         for w in words[:LOOKUP_WORDS]:
+            hits_left -= len(postings[w])
             for i in postings[w]:
                 hits[i] += 1
         wb = words_b[j]
         for _, i in heapq.nsmallest(SCORED_PER_PARAGRAPH, [(-c, i) for i, c in hits.items()]):
             wa = words_a[i]
-            if bag_bound(wa, wb) >= MOVE_THRESHOLD:
-                s = score(wa, wb)
+            if scorer.bound(wa, wb) >= MOVE_THRESHOLD:
+                s = scorer.score(wa, wb)
                 if s >= MOVE_THRESHOLD:
                     confirmed.append((-s, j, i))
-        if len(confirmed) >= MAX_CANDIDATES:
+        if len(confirmed) >= MAX_CANDIDATES or hits_left <= 0 or not scorer.left:
             break
     confirmed.sort()
     taken_a: set[int] = set()
