@@ -173,6 +173,15 @@ def _build(old, new, ka, kb, pairs, moved, promo_pattern, flip) -> Diff:
     stats = dict.fromkeys(KINDS, 0)
     stats["words_added"] = stats["words_removed"] = 0
     rows: list[dict] = []
+    # By text, so the two sides of an unchanged row (equal texts) are tested once.
+    promos: dict[str, bool] = {}
+
+    def promo(text: str) -> bool:
+        p = promos.get(text)
+        if p is None:
+            p = promos[text] = is_promo(text, promo_pattern)
+        return p
+
     def row(kind: str, i: int | None, j: int | None) -> None:
         r: dict = {"kind": kind, "left": i, "right": j}
         if kind in ("changed", "moved") and ka[i] != kb[j]:
@@ -184,9 +193,7 @@ def _build(old, new, ka, kb, pairs, moved, promo_pattern, flip) -> Diff:
             stats["words_added"] += len(_WORD.findall(new[j]))
         elif kind == "removed":
             stats["words_removed"] += len(_WORD.findall(old[i]))
-        if (j is not None and is_promo(new[j], promo_pattern)) or (
-            i is not None and is_promo(old[i], promo_pattern)
-        ):
+        if (j is not None and promo(new[j])) or (i is not None and promo(old[i])):
             r["promo"] = True
         stats[kind] += 1
         rows.append(r)
