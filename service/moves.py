@@ -8,6 +8,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 
+from .align import longest_increasing
 from .inline import Scorer, Words
 
 #: Near matches (not exact) must score at least this to count as one paragraph moved.
@@ -123,31 +124,9 @@ def settle_in_place(
             moved.append((i, j))
     stay = []
     for group in by_gap.values():
-        keep = _longest_chain(sorted(group, key=lambda p: p[1]))
+        group.sort(key=lambda p: p[1])
+        keep = [group[x] for x in longest_increasing([i for i, _ in group])]
         stay.extend(keep)
         kept = set(keep)
         moved.extend(p for p in group if p not in kept)
     return stay, moved
-
-
-def _longest_chain(group: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Return a longest subsequence of `group` (sorted by j) whose i increase too."""
-    tails: list[int] = []  # tails[k]: smallest last i of a chain of length k+1
-    tail_at: list[int] = []
-    back = [-1] * len(group)
-    for x, (i, _) in enumerate(group):
-        k = bisect.bisect_left(tails, i)
-        back[x] = tail_at[k - 1] if k else -1
-        if k == len(tails):
-            tails.append(i)
-            tail_at.append(x)
-        else:
-            tails[k] = i
-            tail_at[k] = x
-    out = []
-    x = tail_at[-1] if tail_at else -1
-    while x >= 0:
-        out.append(group[x])
-        x = back[x]
-    out.reverse()
-    return out
