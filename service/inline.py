@@ -96,8 +96,8 @@ class Scorer:
 
     __slots__ = ("left",)
 
-    def __init__(self, budget: int = SCORE_BUDGET) -> None:
-        self.left = budget
+    def __init__(self, budget: int | None = None) -> None:
+        self.left = SCORE_BUDGET if budget is None else budget
 
     def bound(self, a: Words, b: Words) -> float:
         """Return `bag_bound(a, b)`, or 0.0 once the budget is spent."""

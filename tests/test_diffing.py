@@ -1,5 +1,7 @@
 """The paragraph diff: the seed pair's ground truth, realistic wire edits, moves, limits."""
 
+import random
+from itertools import combinations
 from pathlib import Path
 
 import pytest
@@ -273,6 +275,65 @@ def test_paragraph_staying_put_is_not_moved_when_the_gap_is_past_the_grid_cap(mo
     d = checked(old, new)
     (row,) = [r for r in d.rows if r["left"] == 2]
     assert row["kind"] == "changed" and row["right"] == 2
+
+
+# --- reordered and adversarial documents: bounded work, lossless, sensible kinds -------------
+
+
+def distinct(count, seed=1):
+    # Twelve words of a large vocabulary: no two paragraphs alike enough to pass for an edit.
+    rng = random.Random(seed)
+    return [" ".join(f"word{rng.randrange(10_000)}" for _ in range(12)) for _ in range(count)]
+
+
+def test_a_reversed_document_is_one_unchanged_paragraph_and_the_rest_moved():
+    old = distinct(5000)
+    d = checked(old, old[::-1])
+    assert d.stats == {**d.stats, "unchanged": 1, "moved": 4999, "added": 0, "removed": 0}
+    assert all("segments" not in r for r in d.rows)
+
+
+def test_a_shuffled_and_edited_document_finds_every_paragraph_again():
+    rng = random.Random(3)
+    old = distinct(5000)
+    new = [p + " More was said." if k % 50 == 0 else p for k, p in enumerate(old)]
+    rng.shuffle(new)
+    d = checked(old, new)
+    assert d.stats["added"] == d.stats["removed"] == 0
+    assert d.stats["unchanged"] + d.stats["changed"] + d.stats["moved"] == 5000
+    edited = [r for r in d.rows if "segments" in r]
+    assert len(edited) == 100
+    assert all(r["left"] % 50 == 0 and new[r["right"]] == old[r["left"]] + " More was said."
+               for r in edited)
+
+
+def test_longest_increasing_matches_brute_force():
+    for values in ([], [3], [3, 1, 2], [1, 2, 3], [3, 2, 1], [2, 5, 1, 3, 4, 0, 6], [1, 1, 2]):
+        got = align.longest_increasing(values)
+        chosen = [values[x] for x in got]
+        assert got == sorted(got) and chosen == sorted(set(chosen))
+        best = max(len(c) for r in range(len(values) + 1) for c in combinations(values, r)
+                   if list(c) == sorted(set(c)))
+        assert len(got) == best, values
+
+
+def test_repeated_lines_keep_their_common_ends_past_the_gap_cap(monkeypatch):
+    monkeypatch.setattr(align, "GAP_CAP", 4)
+    d = checked(["___"] * 2000, ["___"] * 1900)
+    assert d.stats == {**d.stats, "unchanged": 1900, "removed": 100, "moved": 0}
+    # Past the cap the middle of a gap goes to the move step, which pairs equal lines by hash.
+    old = ["Head.", *"abab" * 5, "Tail."]
+    new = ["Head.", *"baba" * 5, "Tail."]
+    d = checked(old, new)
+    assert d.stats["added"] == d.stats["removed"] == 0 and d.stats["unchanged"] >= 2
+
+
+def test_an_edit_past_the_scoring_budget_is_removed_and_added(monkeypatch):
+    old = ["Head stays.", "The minister said talks would resume on Monday.", "Tail stays."]
+    new = ["Head stays.", "The minister said talks would resume on Tuesday.", "Tail stays."]
+    assert kinds(checked(old, new)) == ["unchanged", "changed", "unchanged"]
+    monkeypatch.setattr(inline, "SCORE_BUDGET", 10)  # spent by the first bag bound
+    assert kinds(checked(old, new)) == ["unchanged", "removed", "added", "unchanged"]
 
 
 def test_removed_rows_stand_where_they_stood():

@@ -181,3 +181,20 @@ def test_one_huge_paragraph(kind, at):
     verify(old, new, d)
     (row,) = [r for r in d.rows if r["left"] == 1]
     assert row["kind"] == "changed" and row["right"] == 2
+
+
+@PROPS
+@given(documents, scripts, st.integers(0, 3), st.integers(0, 200))
+def test_lossless_and_mirrored_past_the_caps(doc, script, gap_cap, budget):
+    # Tiny caps send gaps to the move step and pairs past the scoring budget to added/removed:
+    # the fallbacks must keep every rule too. (Not monkeypatch: it is function-scoped.)
+    new = apply(doc, script)
+    saved = align.GAP_CAP, align.GRID_CAP, inline.SCORE_BUDGET
+    align.GAP_CAP, align.GRID_CAP, inline.SCORE_BUDGET = gap_cap, gap_cap, budget
+    try:
+        forth, back = diff_paragraphs(doc, new), diff_paragraphs(new, doc)
+    finally:
+        align.GAP_CAP, align.GRID_CAP, inline.SCORE_BUDGET = saved
+    verify(doc, new, forth)
+    verify(new, doc, back)
+    assert mirrored(forth.stats) == back.stats
