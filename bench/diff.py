@@ -4,7 +4,9 @@ The big stories are built deterministically (fixed seed) from the seed article's
 scattered edits, inserted, removed and moved paragraphs; the run checks that the engine finds
 the planted edits and moves; it also times a fresh process's first diff against its second,
 and checks the aims of DESIGN §4 (seed pair under 1 ms, 1 MB under 150 ms and at least 100 times
-faster than difflib.HtmlDiff). Run: `.venv/bin/python bench/diff.py` (about half a minute).
+faster than difflib.HtmlDiff); then it times reordered and repetitive adversarial pairs (reversed,
+shuffled, interleaved, repeated lines, one giant paragraph, 100,000 one-word paragraphs) beside
+SequenceMatcher and git. Run: `.venv/bin/python bench/diff.py` (about two minutes).
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ SEED_DIR = ROOT / "seeds" / "ap-troops-eastern-europe"
 HTMLDIFF_LIMIT = 20.0  # seconds
 LIMIT_MS = HTMLDIFF_LIMIT * 1000
 SEED_AIM_MS, MB_AIM_MS, VS_HTML_AIM = 1.0, 150.0, 100
+# Reordered and repetitive bodies under the 5 MiB limit must stay far from gunicorn's 30 s
+# worker timeout; the scoring budget alone may take about a second.
+ADVERSARIAL_AIM_MS, ADVERSARIAL_LIMIT = 3000.0, 10.0
 
 # Run in a new interpreter: what a fresh worker pays for its first diff, beside its second.
 _FIRST_CALL = """
@@ -99,6 +104,57 @@ def build_story(size: int, seed: int):
     return old, new, planted
 
 
+def distinct_paragraphs(count: int, seed: int, words: int = 40) -> list[str]:
+    """Return `count` different paragraphs of about `words` words from the seed's vocabulary."""
+    rng = random.Random(seed)
+    vocab = sorted({w for p in seed_pair()[1] for w in p.split()})
+    out: dict[str, None] = {}
+    while len(out) < count:
+        n = max(3, words + rng.randint(-words // 2, words // 2))
+        out[" ".join(rng.choice(vocab) for _ in range(n))] = None
+    return list(out)
+
+
+def adversarial_cases() -> list[tuple[str, list[str], list[str]]]:
+    """Return (name, old, new) pairs built to make an alignment slow; each under 5 MiB a side."""
+    rng = random.Random(7)
+    five_k, ten_k = distinct_paragraphs(5000, 11), distinct_paragraphs(10_000, 12)
+    edited = [p + " more" if rng.random() < 0.02 else p for p in five_k]
+    rng.shuffle(edited)
+    half = len(ten_k) // 2
+    interleaved = [p for pair in zip(ten_k[:half], ten_k[half:], strict=True) for p in pair]
+    # Shuffles of one bag of words: every pair passes the bag-of-words filter, so each one
+    # costs a word diff; unique lines every 60 paragraphs cut gaps under the grid cap.
+    bag = distinct_paragraphs(1, 13, words=100)[0].split()
+
+    def shuffled_bags(n: int) -> list[str]:
+        out = []
+        for k in range(n):
+            if k % 61 == 60:
+                out.append(f"Anchor line {k}.")
+            else:
+                out.append(" ".join(rng.sample(bag, len(bag))))
+        return out
+
+    one_words = [rng.choice("abcdefgh") for _ in range(100_000)]
+    other_words = [rng.choice("abcdefgh") for _ in range(100_000)]
+    giant = " ".join(distinct_paragraphs(1, 14, words=400_000))
+    return [
+        ("reversed 5k", five_k, five_k[::-1]),
+        ("edited + shuffled 5k", five_k, edited),
+        ("reversed 10k (2.6 MB)", ten_k, ten_k[::-1]),
+        ("interleaved halves 10k", ten_k, interleaved),
+        ("shuffled word bags 2k", shuffled_bags(2000), shuffled_bags(2000)),
+        ("100k one-word, 8 words", one_words, other_words),
+        ("100k distinct words reversed", [f"w{k}" for k in range(100_000)],
+         [f"w{k}" for k in reversed(range(100_000))]),
+        ("100k identical, 1k fewer", ["___"] * 100_000, ["___"] * 99_000),
+        ("___ between shuffled 5k", [x for p in five_k for x in (p, "___")],
+         [x for p in edited for x in (p, "___")]),
+        ("one giant paragraph", [giant], [giant.replace(" ", "  ", 1000) + " end"]),
+    ]
+
+
 def median_ms(fn, runs: int) -> float:
     """Return the median wall time of fn() in milliseconds."""
     times = []
@@ -115,11 +171,19 @@ def _htmldiff(a: list[str], b: list[str]) -> None:
 
 def htmldiff_ms(a: list[str], b: list[str]) -> float | None:
     """Time HtmlDiff.make_table over lines in a child process; None past the limit."""
-    ctx = multiprocessing.get_context("fork")
-    proc = ctx.Process(target=_htmldiff, args=(a, b))
+    return in_child_ms(_htmldiff, a, b, HTMLDIFF_LIMIT)
+
+
+def _seqmatch(a: list[str], b: list[str]) -> None:
+    difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+
+
+def in_child_ms(fn, a: list[str], b: list[str], limit: float) -> float | None:
+    """Time fn(a, b) once in a child process; None past `limit` seconds."""
+    proc = multiprocessing.get_context("fork").Process(target=fn, args=(a, b))
     t = time.perf_counter()
     proc.start()
-    proc.join(HTMLDIFF_LIMIT)
+    proc.join(limit)
     elapsed = (time.perf_counter() - t) * 1000
     if proc.is_alive():
         proc.kill()
@@ -192,6 +256,25 @@ def main() -> None:
           "paragraph;\nvs Html = Html/file / engine; vs git = engine / git (whole process); "
           "edits, moves: planted ones the engine reported as changed / moved.")
 
+    print(f"\n{'adversarial case':<29} {'paras':>13} {'KB':>5} {'engine':>8} {'seqmatch':>9} "
+          f"{'git':>7} {'vs git':>7}  rows (unchanged/changed/moved/added/removed)")
+    worst = 0.0
+    for name, old, new in adversarial_cases():
+        d = diff_paragraphs(old, new)
+        verify(old, new, d)
+        engine = median_ms(lambda o=old, n=new: diff_paragraphs(o, n), 3)
+        worst = max(worst, engine)
+        seqm = in_child_ms(_seqmatch, old, new, ADVERSARIAL_LIMIT)
+        seqm_s = f"{seqm:9.1f}" if seqm is not None else f"{'> 10 s':>9}"
+        git = git_ms(old, new, 3)
+        kb = max(sum(map(len, old)) + len(old), sum(map(len, new)) + len(new)) / 1000
+        st = d.stats
+        kinds = "/".join(str(st[k]) for k in ("unchanged", "changed", "moved", "added", "removed"))
+        print(f"{name:<29} {len(old):>6}/{len(new):<6} {kb:5.0f} {engine:8.1f} {seqm_s} "
+              f"{git:7.1f} {engine / git:6.1f}x  {kinds}")
+    print("milliseconds; engine: median of 3; seqmatch: one run in a child process, 10 s limit;\n"
+          "KB: the larger side as stored (a blank line between paragraphs, as a plain-text body).")
+
     imported, first, second = first_call_ms(*seed_pair())
     print(f"\nfresh process, seed pair: first diff {first:.2f} ms, second {second:.2f} ms "
           f"(first/second {first / second:.1f}x); import service.diffing {imported:.0f} ms "
@@ -205,6 +288,8 @@ def main() -> None:
         (f"~1 MB < {MB_AIM_MS:.0f} ms", f"{mb_ms:.1f} ms", mb_ms < MB_AIM_MS),
         (f"~1 MB >= {VS_HTML_AIM}x faster than HtmlDiff", f"{over}{vs_html:.0f}x",
          vs_html >= VS_HTML_AIM),
+        (f"worst adversarial case < {ADVERSARIAL_AIM_MS / 1000:.0f} s", f"{worst:.0f} ms",
+         worst < ADVERSARIAL_AIM_MS),
     ]
     print("aims: " + "; ".join(f"{a}: {v} {'ok' if ok else 'MISSED'}" for a, v, ok in aims))
 
