@@ -1,4 +1,5 @@
-"""Paragraph alignment: unchanged paragraphs by diff-match-patch, then edited ones in the gaps."""
+"""Paragraph alignment: unique paragraphs by patience (LIS), repeated ones by diff-match-patch
+in the gaps between, then edited ones paired in the gaps."""
 
 from __future__ import annotations
 
