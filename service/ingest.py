@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -29,6 +28,12 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from .paragraphs import canonical_text, paragraphs_from_html, split_text
+from .submission import Submission
+
+__all__ = [
+    "IngestError", "MalformedPayload", "Submission", "UnprocessablePayload",
+    "UnsupportedContentType", "ninjs_version", "parse_payload",
+]
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 GEOJSON_URI = "https://geojson.org/schema/GeoJSON.json"
@@ -80,20 +85,6 @@ class UnsupportedContentType(IngestError):
 
 class UnprocessablePayload(IngestError):
     """Readable, but not a usable version: no body, empty body, wrong field types, bad ninjs."""
-
-
-@dataclass(frozen=True)
-class Submission:
-    """One version as the client sent it: paragraphs, metadata and the original bytes."""
-
-    paragraphs: list[str]
-    meta: dict
-    sources: dict[str, bytes] = field(default_factory=dict)
-
-    @property
-    def text(self) -> str:
-        """Return the canonical text of the paragraphs."""
-        return canonical_text(self.paragraphs)
 
 
 def parse_payload(body: bytes, content_type: str | None) -> Submission:
@@ -167,10 +158,9 @@ def _finish(paragraphs: list[str], meta: dict, fmt: str, sources: dict[str, byte
             meta[key] = " ".join(values)
     if not paragraphs:
         raise UnprocessablePayload("the body has no text", field=body_field)
-    meta["source_format"] = fmt
     if original_text is not None and canonical_text(paragraphs).encode("utf-8") != original_text:
         sources["source/original.txt"] = original_text
-    return Submission(paragraphs=paragraphs, meta=meta, sources=sources)
+    return Submission(paragraphs=paragraphs, meta=meta, sources=sources, source_format=fmt)
 
 
 def _from_text(body: bytes) -> Submission:

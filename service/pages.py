@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .paragraphs import first_words
+
 # A compare address: two version numbers (or `latest`) joined by three dots, as in `2...latest`.
 _VERSION = r"(?:[1-9][0-9]{0,8}|latest)"
 _SPEC = re.compile(rf"^({_VERSION})\.\.\.({_VERSION})$")
 
-HEADLINE_WORDS = 12
 AGE_BUCKETS = 6  # age-0 (the first version) .. age-5 (the newest); the stylesheet has six shades
 
 
@@ -30,12 +31,6 @@ def parse_version(value: str) -> int | str:
     if not re.fullmatch(_VERSION, value):
         raise BadSpec(value)
     return value if value == "latest" else int(value)
-
-
-def first_words(text: str, words: int = HEADLINE_WORDS) -> str:
-    """Return the first words of a text, with an ellipsis when it was cut."""
-    parts = text.split()
-    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
 
 
 def headline(meta: dict, paragraphs=None) -> tuple[str, bool]:

@@ -63,6 +63,12 @@ def canonical_text(paragraphs: list[str]) -> str:
     return "\n\n".join(paragraphs) + "\n"
 
 
+def first_words(text: str, words: int = 12) -> str:
+    """Return the first words of a text, with an ellipsis when it was cut."""
+    parts = text.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+
+
 def count_words(paragraphs: list[str]) -> int:
     """Count white-space separated words over all paragraphs."""
     return sum(len(p.split()) for p in paragraphs)

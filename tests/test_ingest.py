@@ -43,7 +43,7 @@ def ninjs3(**extra) -> dict:
 def test_plain_text_seed():
     sub = parse_payload(V2.encode(), "text/plain; charset=utf-8")
     assert len(sub.paragraphs) == 33
-    assert sub.meta == {"source_format": "text"}
+    assert (sub.meta, sub.source_format) == ({}, "text")
     # the seed has no final newline, so the canonical text differs: the original is kept
     assert sub.sources == {"source/original.txt": V2.encode()}
     assert sub.text.endswith("contributed.\n")
@@ -70,8 +70,8 @@ def test_plain_text_leading_wire_lines_become_meta():
     assert sub.meta == {
         "editor_note": "Eds: UPDATES with Pentagon comment.",
         "label": "1st Ld-Writethru",
-        "source_format": "text",
     }
+    assert sub.source_format == "text"
     assert sub.sources == {"source/original.txt": body}
 
 
@@ -84,7 +84,7 @@ def test_html_content_type():
     body = b"<p>One &amp; two</p><script>x()</script><p>Three</p>"
     sub = parse_payload(body, "text/html; charset=UTF-8")
     assert sub.paragraphs == ["One & two", "Three"]
-    assert sub.meta == {"source_format": "html"}
+    assert (sub.meta, sub.source_format) == ({}, "html")
     assert sub.sources == {"source/body.html": body}
 
 
@@ -100,14 +100,15 @@ def test_json_body_and_meta():
     assert sub.meta == {
         "headline": HEADLINE, "byline": "By ROBERT BURNS", "url": "https://apnews.com/article/troops",
         "label": "2nd Ld-Writethru", "published_at": "2022-02-02T14:05:00Z",
-        "editor_note": "Eds: UPDATES.", "source_format": "json",
+        "editor_note": "Eds: UPDATES.",
     }
+    assert sub.source_format == "json"
     assert sub.sources == {"source/body.json": body}
 
 
 def test_json_body_html():
     sub = parse_payload(b'{"body_html": "<p>A</p><p>B</p>"}', "application/json")
-    assert (sub.paragraphs, sub.meta) == (["A", "B"], {"source_format": "html"})
+    assert (sub.paragraphs, sub.meta, sub.source_format) == (["A", "B"], {}, "html")
 
 
 def test_json_field_takes_precedence_over_leading_body_line():
@@ -126,8 +127,9 @@ def test_ninjs3_seed():
         "byline": "By ROBERT BURNS and LOLITA C. BALDOR",
         "editor_note": "Eds: UPDATES with details on deployments, quotes.",
         "published_at": "2022-02-02T12:00:00Z", "updated_at": "2022-02-02T14:05:00Z",
-        "version_label": "2", "source_format": "ninjs-3",
+        "version_label": "2",
     }
+    assert sub.source_format == "ninjs-3"
     assert sub.sources == {"source/ninjs.json": body}
 
 
@@ -139,7 +141,7 @@ def test_ninjs3_detected_under_application_json_with_html_body():
     del doc["$schema"]
     sub = parse_payload(json.dumps(doc).encode(), "application/json")
     assert sub.paragraphs == ["One", "Two"]
-    assert sub.meta["source_format"] == "ninjs-3"
+    assert sub.source_format == "ninjs-3"
 
 
 def test_ninjs2_document():
@@ -154,8 +156,9 @@ def test_ninjs2_document():
     assert sub.meta == {
         "uri": "urn:example:ap:troops", "headline": HEADLINE, "byline": "By ROBERT BURNS",
         "editor_note": "Eds: ADDS quotes.", "updated_at": "2022-02-02T15:00:00Z",
-        "version_label": "3", "source_format": "ninjs-2",
+        "version_label": "3",
     }
+    assert sub.source_format == "ninjs-2"
 
 
 def test_ninjs1_style_fields():
@@ -166,7 +169,7 @@ def test_ninjs1_style_fields():
     }
     sub = parse_payload(json.dumps(doc).encode(), "application/json")
     assert sub.paragraphs == ["Para & one.", "Two."]
-    assert sub.meta["source_format"] == "ninjs-1"
+    assert sub.source_format == "ninjs-1"
     assert sub.meta["byline"] == "By AP"
 
 
@@ -214,7 +217,7 @@ def test_ninjs_with_geojson_place_validates_offline():
     point = {"type": "Point", "coordinates": [22, 50]}
     doc = ninjs3(places=[{"name": "Rzeszow", "geoJSON": point}])
     sub = parse_payload(json.dumps(doc).encode(), "application/ninjs+json")
-    assert sub.meta["source_format"] == "ninjs-3"
+    assert sub.source_format == "ninjs-3"
 
 
 BAD_INPUTS = [

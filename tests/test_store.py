@@ -7,6 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from service.ingest import parse_payload
 from service.store import (
@@ -88,6 +90,32 @@ def test_identical_resend_creates_nothing(seeded):
     assert (changed.created, changed.version) == (True, 3)
 
 
+def test_same_story_in_another_format_is_no_new_version(store):
+    body = "First paragraph.\n\nSecond paragraph.\n"
+    first = store.save("fmt", text(body))
+    same = [
+        parse_payload(json.dumps({"body": body}).encode(), "application/json"),
+        parse_payload(b"<p>First paragraph.</p><p>Second paragraph.</p>", "text/html"),
+        text(body.replace("\n", "\r\n")),
+    ]
+    for submission in same:
+        again = store.save("fmt", submission)
+        assert (again.created, again.version, again.commit) == (False, 1, first.commit)
+    assert git(store.path, "rev-list", "--count", "refs/articles/fmt") == "1\n"
+    # How it was first sent is still stored and read back, in meta.json as before.
+    assert store.read("fmt", 1).meta == {"source_format": "text"}
+    stored = json.loads(git(store.path, "show", "refs/articles/fmt:meta.json"))
+    assert stored == {"source_format": "text"}
+    # A fresh process (nothing remembered) compares the same way, from what is on disk.
+    fresh = GitStore(store.path)
+    assert not fresh.save("fmt", same[0]).created
+    # The publisher's metadata is part of the identity (ninjs always brings its uri).
+    assert fresh.save("fmt", parse_payload(
+        json.dumps({"body": body, "headline": "H"}).encode(), "application/json")).version == 2
+    ninjs = json.dumps({"uri": "urn:x", "bodies": [{"value": body}]}).encode()
+    assert fresh.save("fmt", parse_payload(ninjs, "application/ninjs+json")).version == 3
+
+
 def test_mirror_clone_reads_with_plain_git(seeded, tmp_path):
     mirror = tmp_path / "mirror.git"
     subprocess.run(["git", "clone", "--quiet", "--mirror", str(seeded.path), str(mirror)],
@@ -136,7 +164,8 @@ def test_unknown_article_and_version(seeded):
 
 BAD_IDS = ["", "a/b", "../x", "a..b", "has space", "tab\there", "nl\n", "nul\x00", "bell\x07",
            "x" * 129, "name.lock", "-leading", ".hidden", "_under", "ü-umlaut", "refs/heads/x",
-           "a\\b", "a:b", "a~1", "a^", "@{0}"]
+           "a\\b", "a:b", "a~1", "a^", "@{0}", "a.", "story.v2.", "a...", "a@{1}", "a*", "a?",
+           "a[1]", "a.lock.", "ok\n"]
 
 
 @pytest.mark.parametrize("bad", BAD_IDS)
@@ -156,6 +185,66 @@ def test_invalid_ids_refused_and_repo_unchanged(seeded, bad):
 @pytest.mark.parametrize("good", ["a", "A9", "0", "ap-troops_2022.v1", "x" * 128, "a.b-c_d"])
 def test_valid_ids(good):
     assert validate_article_id(good) == good
+
+
+def git_accepts_ref(article_id: str) -> bool:
+    """Ask git itself whether refs/articles/<id> is a valid ref name."""
+    return subprocess.run(["git", "check-ref-format", f"refs/articles/{article_id}"],
+                          capture_output=True).returncode == 0
+
+
+def our_verdict(article_id: str) -> bool:
+    """Return whether validate_article_id accepts the id."""
+    try:
+        validate_article_id(article_id)
+    except InvalidArticleId:
+        return False
+    return True
+
+
+# Inside our alphabet (A-Z a-z 0-9 . _ -, a letter or digit first, at most 128) the rules of
+# `git check-ref-format` that can bite, each on both sides of its edge.
+IN_ALPHABET = [
+    # a component must not end with "."
+    ("a.", False), ("story.v2.", False), ("1.", False), ("a.b", True), ("a.-", True),
+    # no ".." anywhere
+    ("a..b", False), ("a...b", False), ("x..", False), ("a._.b", True),
+    # a component must not end with ".lock" (case-sensitive in git)
+    ("a.lock", False), ("x.y.lock", False), ("a.lock.b", True), ("a.locks", True),
+    ("a.LOCK", True), ("lock", True), ("a-lock", True), ("a_lock", True),
+    # what is left: plain ids, the longest one
+    ("a", True), ("0", True), ("a-", True), ("a_", True), ("ap-troops_2022.v1", True),
+    ("x" * 128, True),
+]
+
+
+@pytest.mark.parametrize(("article_id", "valid"), IN_ALPHABET)
+def test_ids_in_the_alphabet_agree_with_git_check_ref_format(article_id, valid):
+    assert git_accepts_ref(article_id) is valid
+    assert our_verdict(article_id) is valid
+
+
+@pytest.mark.parametrize("bad", ["a@{0}", "a~1", "a^", "a:b", "a b", "a*", "a?", "a[1]",
+                                 "a\\b", "a//b", "a\x07"])
+def test_rules_our_alphabet_rules_out(bad):
+    # git refuses these for reasons our alphabet already excludes; we are never looser.
+    assert not git_accepts_ref(bad)
+    assert not our_verdict(bad)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.from_regex(r"\A[a0][a0.lock_-]{0,12}\Z"))
+def test_generated_ids_agree_with_git(article_id):
+    assert our_verdict(article_id) == git_accepts_ref(article_id)
+
+
+def test_a_ref_made_by_hand_that_git_refuses_is_not_listed(store):
+    store.save("fine", text("Text."))
+    head = store.head("fine")
+    bad = store.path / "refs" / "articles" / "broken."
+    bad.write_text(head + "\n")
+    store.rebuild_index()
+    assert [a.id for a in store.list_articles()[0]] == ["fine"]
 
 
 def test_list_articles_order_pagination_query_and_rebuild(store):
@@ -207,14 +296,27 @@ def test_pending_row_of_a_dead_writer_is_repaired(store):
     conn = sqlite3.connect(store.path / "writethru" / "index.sqlite")
     conn.execute("UPDATE articles SET versions = 9, commit_id = 'f' || substr(commit_id, 2), "
                  "pending = 1 WHERE id = 'one'")
-    conn.execute("INSERT INTO articles VALUES ('ghost', 'G', 1, 0, 'abc', 'ghost', 1)")
+    conn.execute("INSERT INTO articles (id, headline, versions, updated_at, commit_id, search, "
+                 "pending) VALUES ('ghost', 'G', 1, 0, 'abc', 'ghost', 1)")
     conn.commit()
     conn.close()
     listed, _ = store.list_articles()
     assert [(a.id, a.versions, a.commit) for a in listed] == [("one", 1, store.head("one"))]
 
 
-@pytest.mark.parametrize("cursor", ["", "garbage!", "WzEsMl0", "eyJhIjoxfQ"])
+def cursor_of(value) -> str:
+    """Encode any JSON value the way cursors are encoded (to forge one)."""
+    import base64
+
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+FORGED = [[2**63, "a"], [2**200, "a"], [-1, "a"], [True, "a"], [False, "a"], [1.5, "a"],
+          ["1", "a"], [1, 2], [1, None], [1], [1, "a", 3], {"a": 1, "b": 2}, None, "x"]
+
+
+@pytest.mark.parametrize("cursor", ["", "garbage!", "WzEsMl0", "eyJhIjoxfQ", "é",
+                                    *(cursor_of(v) for v in FORGED)])
 def test_bad_cursor(store, cursor):
     store.save("one", text("First."))
     if cursor == "":
@@ -222,6 +324,15 @@ def test_bad_cursor(store, cursor):
         return
     with pytest.raises(InvalidCursor):
         store.list_articles(cursor=cursor)
+    with pytest.raises(InvalidCursor):  # a missing store refuses it as well
+        GitStore(store.path.parent / "missing.git").list_articles(cursor=cursor)
+
+
+@pytest.mark.parametrize("edge", [0, 2**63 - 1])
+def test_cursor_at_the_edges_of_sqlite_integers(store, edge):
+    store.save("one", text("First."))
+    listed, _ = store.list_articles(cursor=cursor_of([edge, "a"]))
+    assert [a.id for a in listed] == ([] if edge == 0 else ["one"])
 
 
 def test_reads_after_git_gc_and_pack_refs(seeded):
@@ -244,6 +355,57 @@ def test_init_is_idempotent_and_check(store):
     GitStore(store.path).init()
     store.check()
     assert git(store.path, "rev-parse", "--is-bare-repository") == "true\n"
+
+
+def test_reads_and_check_of_a_missing_store_create_nothing(tmp_path):
+    from service.store import StoreUnavailable
+
+    path = tmp_path / "volume" / "store.git"
+    store = GitStore(path)
+    assert store.list_articles() == ([], None)
+    assert store.head("a") is None
+    for call in (store.versions, store.read, store.sources, store.history):
+        with pytest.raises(ArticleNotFound):
+            call("a")
+    with pytest.raises(StoreUnavailable) as missing:
+        store.check()
+    with pytest.raises(StoreUnavailable):
+        store.rebuild_index()
+    assert not path.exists() and not path.parent.exists()
+    # what a client may see names no server path; the log keeps the detail
+    assert str(path) in str(missing.value) and str(tmp_path) not in missing.value.public
+    # a brand-new deployment: the first write creates the store
+    assert store.save("a", text("First.")).version == 1
+    store.check()
+    assert [a.id for a in store.list_articles()[0]] == ["a"]
+
+
+@pytest.mark.parametrize("what", ["empty folder", "working tree", "file"])
+def test_check_refuses_what_is_not_a_bare_repository(tmp_path, what):
+    from service.store import StoreUnavailable
+
+    path = tmp_path / "store.git"
+    if what == "file":
+        path.write_text("not a folder")
+    else:
+        path.mkdir()
+        if what == "working tree":
+            subprocess.run(["git", "init", "-q", str(path)], check=True)
+    before = sorted(p.name for p in path.iterdir()) if path.is_dir() else None
+    with pytest.raises(StoreUnavailable) as caught:
+        GitStore(path).check()
+    assert str(tmp_path) not in caught.value.public
+    assert (sorted(p.name for p in path.iterdir()) if path.is_dir() else None) == before
+
+
+def test_unwritable_store_error_keeps_paths_out_of_the_public_message(tmp_path):
+    from service.store import StoreUnavailable
+
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(StoreUnavailable) as caught:
+        GitStore(tmp_path).save("a", text("x"))
+    assert str(tmp_path) in str(caught.value)
+    assert str(tmp_path) not in caught.value.public and caught.value.public
 
 
 def test_refuses_a_folder_that_is_not_a_repository(tmp_path):
@@ -349,3 +511,141 @@ def test_ref_moved_by_plain_git_is_read_not_remembered(store):
     again = store.save("a", text("First text."))
     assert (again.created, again.version, again.commit) == (False, 1, v1.commit)
     assert store.save("a", text("Third text.")).version == 2
+
+
+# -- long histories: one walk of the chain, remembered ------------------------------------
+
+def spy_commit_reads(monkeypatch) -> list[str]:
+    """Record every commit object the store parses (a spy on the real reader, not a mock)."""
+    from service.store.objects import ObjectReader
+
+    calls: list[str] = []
+    original = ObjectReader.commit
+
+    def commit(self, sha):
+        calls.append(sha)
+        return original(self, sha)
+
+    monkeypatch.setattr(ObjectReader, "commit", commit)
+    return calls
+
+
+@pytest.fixture
+def long_story(tmp_path):
+    """Return (store path, texts) of an article with 40 versions."""
+    store = GitStore(tmp_path / "long.git", durable=False)
+    texts = [f"Version {n} of the lede.\n\nThe same second paragraph.\n" for n in range(40)]
+    for body in texts:
+        store.save("long", text(body))
+    return store.path, texts
+
+
+def test_reading_every_version_one_by_one_is_linear(long_story, monkeypatch):
+    path, texts = long_story
+    n = len(texts)
+    calls = spy_commit_reads(monkeypatch)
+    store = GitStore(path)  # a fresh process: nothing remembered
+    read = [store.read("long", k) for k in range(1, n + 1)]
+    assert [v.text for v in read] == texts and [v.version for v in read] == list(range(1, n + 1))
+    # Walking the chain per version, as before, parsed n(n+1)/2 = 820 commits here.
+    assert len(calls) <= 3 * n
+    calls.clear()
+    assert [v.text for v in store.history("long")] == texts
+    assert len(calls) == n  # the walk is remembered: one commit per version, for its tree
+
+
+def test_read_many_walks_once_and_checks_numbers_first(long_story, monkeypatch):
+    path, texts = long_story
+    calls = spy_commit_reads(monkeypatch)
+    store = GitStore(path)
+    picked = list(store.read_many("long", [7, 3, 7]))
+    assert [(v.version, v.text) for v in picked] == [(3, texts[2]), (7, texts[6])]
+    assert len(calls) == len(texts) + 2
+    for bad in ([0], [41], [1, 99], ["2"], [True]):
+        with pytest.raises(VersionNotFound):
+            store.read_many("long", bad)  # refused before any text is read
+    with pytest.raises(ArticleNotFound):
+        store.read_many("nothing")
+
+
+def test_latest_needs_no_walk_and_a_save_extends_what_is_remembered(long_story, monkeypatch):
+    path, texts = long_story
+    calls = spy_commit_reads(monkeypatch)
+    store = GitStore(path)
+    assert store.read("long").version == len(texts) and len(calls) == 1
+    infos = store.versions("long")
+    old_head = infos[-1].commit
+    calls.clear()
+    store.save("long", text("A new lede.\n\nThe same second paragraph.\n"))
+    assert [i.version for i in store.versions("long")] == list(range(1, len(texts) + 2))
+    assert len(calls) <= 2  # the new commit only; the rest was remembered under the old head
+    # The history that led to an older commit stays readable while the article moves on.
+    assert [i.commit for i in store.versions("long", upto=old_head)] == [i.commit for i in infos]
+    assert [v.version for v in store.read_many("long", [40], upto=old_head)] == [40]
+    with pytest.raises(VersionNotFound) as caught:
+        store.read("long", 99)
+    assert (caught.value.latest, caught.value.article) == (41, "long")
+    assert "41 versions" in str(caught.value)
+
+
+def test_history_of_commits_made_by_plain_git(store):
+    store.init()
+    repo, parent = store.path, None
+    for n in (1, 2, 3):
+        blob = subprocess.run(["git", "--git-dir", str(repo), "hash-object", "-w", "--stdin"],
+                              input=f"Paragraph {n}.\n\nMore words here.\n", capture_output=True,
+                              text=True, check=True).stdout.strip()
+        tree = subprocess.run(["git", "--git-dir", str(repo), "mktree"],
+                              input=f"100644 blob {blob}\tarticle.txt\n", capture_output=True,
+                              text=True, check=True).stdout.strip()
+        args = ["commit-tree", tree, "-m", f"by hand {n}"] + (["-p", parent] if parent else [])
+        parent = subprocess.run(["git", "--git-dir", str(repo), *args], capture_output=True,
+                                text=True, check=True,
+                                env={"GIT_AUTHOR_NAME": "h", "GIT_AUTHOR_EMAIL": "h@x",
+                                     "GIT_COMMITTER_NAME": "h", "GIT_COMMITTER_EMAIL": "h@x",
+                                     "PATH": "/usr/bin:/bin"}).stdout.strip()
+    git(repo, "update-ref", "refs/articles/hand", parent)
+    assert store.read("hand").version == 3  # no trailer: counted along the chain
+    assert [(i.version, i.paragraphs, i.words) for i in store.versions("hand")] == [
+        (1, 2, 5), (2, 2, 5), (3, 2, 5)]
+    assert [v.paragraphs[0] for v in store.history("hand")] == [
+        "Paragraph 1.", "Paragraph 2.", "Paragraph 3."]
+    assert store.save("hand", text("Paragraph 4.")).version == 4
+
+
+def test_listing_keeps_a_fallback_title_so_a_list_reads_no_texts(store, monkeypatch):
+    words = " ".join(f"w{k}" for k in range(20))
+    store.save("titled", as_json(body="Body text.", headline="A headline"))
+    store.list_articles()  # the index now exists, so the next save writes its row
+    store.save("plain", text(f"{words}\n\nSecond paragraph."))
+    from service.store.objects import ObjectReader
+
+    reads: list[str] = []
+    original = ObjectReader.raw
+    monkeypatch.setattr(ObjectReader, "raw", lambda self, sha: reads.append(sha) or original(
+        self, sha))
+    listed = {a.id: a for a in store.list_articles()[0]}
+    assert reads == []  # served from the index alone
+    expected = " ".join(f"w{k}" for k in range(12)) + " …"
+    assert (listed["plain"].headline, listed["plain"].fallback_title) == ("", expected)
+    assert listed["titled"].fallback_title == "Body text."
+    # the filter finds what the list shows
+    assert [a.id for a in store.list_articles(query="w11 …")[0]] == ["plain"]
+    store.rebuild_index()  # rebuilt from the refs: the same titles
+    rebuilt = {a.id: a.fallback_title for a in store.list_articles()[0]}
+    assert rebuilt == {"plain": expected, "titled": "Body text."}
+
+
+def test_the_store_does_not_import_ingest():
+    # Imports point one way (HOUSE-STYLE): ingest's parsers and the web layer use the store.
+    import sys
+
+    code = ("import sys, service.store; "
+            "print(sorted(m for m in sys.modules if m.startswith('service.ingest')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent).stdout
+    assert out == "[]\n"
+    from service.ingest import Submission as FromIngest
+    from service.submission import Submission
+
+    assert FromIngest is Submission

@@ -4,7 +4,11 @@ Layout: `refs/articles/<id>` points to the latest version; one commit per versio
 parent the previous one; each tree holds `article.txt`, `meta.json` and, when the client's
 bytes differ from the canonical text, `source/...`. Commit messages end in trailers
 (`Writethru-Version`, `Writethru-Paragraphs`, `Writethru-Words`) so that a history listing
-reads commits and meta.json only, never the texts.
+reads commits and meta.json only, never the texts. A history is walked once and remembered by
+head commit (store/history.py), so reading every version of a long story is linear.
+
+Reading never creates anything: a store that is not there reads as an empty one, and check()
+says it is missing. The first save creates it.
 
 A save holds the article's flock for its whole read-compare-write, so writers in any number
 of processes form one straight line; the ref still moves by compare-and-swap under git's
@@ -15,17 +19,16 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import git
 
-from ..ingest import Submission
-from ..paragraphs import count_words, split_text
+from ..paragraphs import count_words, first_words, split_text
+from ..submission import Submission
 from .errors import (
     ArticleNotFound,
     InvalidArticleId,
@@ -34,41 +37,22 @@ from .errors import (
     StoreUnavailable,
     VersionNotFound,
 )
-from .index import ArticleIndex, Row
-from .objects import CommitData, ObjectReader, ObjectWriter, object_id
+from .history import HistoryCache, Version, VersionInfo, latest_number, walk_infos
+from .ids import ARTICLE_ID_PATTERN, ARTICLE_ID_RE, ARTICLE_ID_RULE, validate_article_id
+from .index import ArticleIndex, Row, decode_cursor
+from .objects import ObjectReader, ObjectWriter, object_id
 from .refs import RefChanged, article_lock, file_lock, list_refs, read_ref, update_ref
 
 __all__ = [
-    "ARTICLE_ID_RE", "ArticleNotFound", "ArticleSummary", "GitStore", "InvalidArticleId",
-    "InvalidCursor", "SaveResult", "StoreError", "StoreUnavailable", "Version", "VersionInfo",
-    "VersionNotFound", "validate_article_id",
+    "ARTICLE_ID_PATTERN", "ARTICLE_ID_RE", "ARTICLE_ID_RULE", "ArticleNotFound", "ArticleSummary",
+    "GitStore", "InvalidArticleId", "InvalidCursor", "SaveResult", "StoreError", "StoreUnavailable",
+    "Version", "VersionInfo", "VersionNotFound", "validate_article_id",
 ]
 
-ARTICLE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 REF_PREFIX = "refs/articles"
 DEFAULT_ACTOR = git.Actor("writethru", "writethru@localhost")
 _EXTRA_DIR = "writethru"  # our own files inside the bare repo: locks, listing index
 _HEAD_CACHE_SIZE = 4096  # head commits remembered per store (a few hundred bytes each)
-
-
-def validate_article_id(article_id: str) -> str:
-    """Return article_id if it is a valid id, else raise InvalidArticleId.
-
-    Valid: 1-128 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit,
-    no "..", not ending in ".lock" (git's lock suffix).
-    """
-    if (
-        not isinstance(article_id, str)
-        or not ARTICLE_ID_RE.fullmatch(article_id)
-        or ".." in article_id
-        or article_id.endswith(".lock")
-    ):
-        shown = repr(article_id)[:60]
-        raise InvalidArticleId(
-            f"invalid article id {shown}: use 1-128 characters of A-Z a-z 0-9 . _ -, "
-            "starting with a letter or digit, without '..', not ending in '.lock'"
-        )
-    return article_id
 
 
 @dataclass(frozen=True)
@@ -82,31 +66,6 @@ class SaveResult:
 
 
 @dataclass(frozen=True)
-class VersionInfo:
-    """One entry of an article's history."""
-
-    version: int
-    commit: str
-    created_at: datetime
-    meta: dict
-    paragraphs: int
-    words: int
-
-
-@dataclass(frozen=True)
-class Version:
-    """One version in full."""
-
-    article: str
-    version: int
-    commit: str
-    created_at: datetime
-    text: str
-    paragraphs: list[str]
-    meta: dict
-
-
-@dataclass(frozen=True)
 class ArticleSummary:
     """One article in a listing."""
 
@@ -115,11 +74,22 @@ class ArticleSummary:
     versions: int
     updated_at: datetime
     commit: str
+    fallback_title: str = ""  # first words of the latest text: for lists, when no headline
 
 
 def meta_json(meta: dict) -> bytes:
     """Serialise metadata as stored: sorted keys, indent 2, final newline."""
     return (json.dumps(meta, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+# Stored in meta.json (DESIGN §2) but not part of a version's identity: how a story was sent
+# is not what it says.
+NOT_IDENTITY = ("source_format",)
+
+
+def identity_id(meta: dict) -> str:
+    """Return the id of the publisher's metadata: meta.json's blob id without NOT_IDENTITY keys."""
+    return _blob_id(meta_json({k: v for k, v in meta.items() if k not in NOT_IDENTITY}))
 
 
 class GitStore:
@@ -135,14 +105,19 @@ class GitStore:
         # Per process, per store: the head a save compares with is most often the commit the
         # previous save of that article wrote here, so it need not be read back from disk.
         self._heads: dict[str, tuple[int, str | None, str | None]] = {}
+        self._histories = HistoryCache()
         self._fanouts: set[str] = set()
 
     # -- set-up and health ------------------------------------------------------------
 
+    def exists(self) -> bool:
+        """Return True when the repository is there (nothing is created to find out)."""
+        return (self.path / "HEAD").is_file() and (self.path / "objects").is_dir()
+
     def init(self) -> None:
         """Create the bare repository if it is missing (idempotent, safe across processes)."""
-        if self._ready or (self.path / "HEAD").is_file() and (self.path / "objects").is_dir():
-            self._extra.mkdir(exist_ok=True)
+        if self._ready or self.exists():
+            self._own_folder()
             self._ready = True
             return
         if self.path.is_dir() and not (set(os.listdir(self.path)) <= {_EXTRA_DIR}):
@@ -158,13 +133,23 @@ class GitStore:
             raise StoreUnavailable(f"cannot create the store at {self.path}: {exc}") from exc
         self._ready = True
 
+    def _own_folder(self) -> None:
+        """Make the folder for locks and the listing index inside an existing repository."""
+        try:
+            self._extra.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise StoreUnavailable(f"cannot write to the store at {self.path}: {exc}") from exc
+
     def check(self) -> None:
-        """Raise StoreUnavailable unless the repository can be read."""
-        self.init()
+        """Raise StoreUnavailable unless the repository is there and can be read; create nothing."""
+        if not self.exists():
+            raise StoreUnavailable(f"no git repository at {self.path}",
+                                   "The article store is missing.")
         try:
             with git.Repo(self.path) as repo:
                 if not repo.bare:
-                    raise StoreUnavailable(f"{self.path} is not a bare repository")
+                    raise StoreUnavailable(f"{self.path} is not a bare repository",
+                                           "The article store is not usable.")
             os.listdir(self.path / "objects")
         except (OSError, git.exc.GitError) as exc:
             raise StoreUnavailable(f"store at {self.path} is unreadable: {exc}") from exc
@@ -185,63 +170,87 @@ class GitStore:
     def _reader(self) -> ObjectReader:
         return ObjectReader(self.path / "objects")
 
-    def _chain(self, reader: ObjectReader, head: str) -> list[tuple[str, CommitData]]:
-        """Return [(commit id, commit)] from head back to the first version."""
-        chain = []
-        sha: str | None = head
-        while sha:
-            commit = reader.commit(sha)
-            chain.append((sha, commit))
-            sha = commit.parents[0] if commit.parents else None
-        return chain
-
     def _existing_head(self, article_id: str) -> str:
         head = self.head(article_id)
         if head is None:
             raise ArticleNotFound(f"no article {article_id!r}")
         return head
 
-    def versions(self, article_id: str) -> list[VersionInfo]:
-        """Return the article's versions, oldest first.
+    def versions(self, article_id: str, upto: str | None = None) -> list[VersionInfo]:
+        """Return the article's versions, oldest first (one walk of the chain, then remembered).
+
+        upto: a commit of this article (say, Version.commit) to list the history that leads to
+        it instead of the head's, so that a caller is not thrown by a save in between.
 
         Raises:
             InvalidArticleId, ArticleNotFound, StoreUnavailable.
         """
-        head = self._existing_head(article_id)
-        reader = self._reader()
-        out = []
-        chain = self._chain(reader, head)
-        for number, (sha, commit) in enumerate(reversed(chain), start=1):
-            meta = json.loads(reader.file(commit.tree, "meta.json") or b"{}")
-            paragraphs, words = commit.trailer("Writethru-Paragraphs"), commit.trailer(
-                "Writethru-Words")
-            if paragraphs is None or words is None:  # a commit not written by this store
-                body = split_text((reader.file(commit.tree, "article.txt") or b"").decode())
-                paragraphs, words = len(body), count_words(body)
-            out.append(VersionInfo(number, sha, commit.created_at, meta, paragraphs, words))
-        return out
+        head = self._existing_head(article_id) if upto is None else upto
+        return list(walk_infos(self._reader(), head, self._histories))
 
     def read(self, article_id: str, version: int | str = "latest") -> Version:
         """Return one version; version is a number from 1 or "latest".
+
+        The latest needs no walk of the chain; any other version walks it once, and the history
+        is remembered by head commit, so reading every version one by one stays linear.
 
         Raises:
             InvalidArticleId, ArticleNotFound, VersionNotFound, StoreUnavailable.
         """
         head = self._existing_head(article_id)
+        number = _version_number(version)
         reader = self._reader()
-        chain = self._chain(reader, head)
-        if version == "latest":
-            number = len(chain)
-        elif isinstance(version, int) or (isinstance(version, str) and version.isdigit()):
-            number = int(version)
-        else:
-            raise VersionNotFound(f"version must be a number or 'latest', not {version!r}")
-        if not 1 <= number <= len(chain):
-            raise VersionNotFound(f"{article_id!r} has versions 1 to {len(chain)}, not {version}")
-        sha, commit = chain[len(chain) - number]
-        text = (reader.file(commit.tree, "article.txt") or b"").decode("utf-8")
-        meta = json.loads(reader.file(commit.tree, "meta.json") or b"{}")
-        return Version(article_id, number, sha, commit.created_at, text, split_text(text), meta)
+        history = self._histories.get(head)
+        if number is None and history is None:
+            # The latest alone needs no walk: the head's trailer numbers it.
+            commit = reader.commit(head)
+            meta = json.loads(reader.file(commit.tree, "meta.json") or b"{}")
+            info = VersionInfo(latest_number(reader, head, commit), head, commit.created_at, meta,
+                               0, 0)
+            return self._load(reader, article_id, info, commit.tree)
+        if history is None:
+            history = walk_infos(reader, head, self._histories)
+        if number is not None and not 1 <= number <= len(history):
+            raise _no_version(article_id, version, len(history))
+        info = history[(number or len(history)) - 1]
+        return self._load(reader, article_id, info, reader.commit(info.commit).tree)
+
+    def read_many(self, article_id: str, numbers: Iterable[int] | None = None,
+                  upto: str | None = None) -> Iterator[Version]:
+        """Return an iterator over versions (all, or the numbers given) oldest first.
+
+        The chain is walked once (and remembered); texts are read one at a time as the iterator
+        advances, so a caller that keeps only the last one or two holds little in memory.
+        Numbers are checked before this returns. upto: as in versions().
+
+        Raises:
+            InvalidArticleId, ArticleNotFound, VersionNotFound, StoreUnavailable.
+        """
+        head = self._existing_head(article_id) if upto is None else upto
+        reader = self._reader()
+        history = walk_infos(reader, head, self._histories)
+        wanted = range(1, len(history) + 1) if numbers is None else list(numbers)
+        for n in wanted:
+            if type(n) is not int or not 1 <= n <= len(history):
+                raise _no_version(article_id, n, len(history))
+        wanted = sorted(set(wanted))
+
+        def load() -> Iterator[Version]:
+            for n in wanted:
+                info = history[n - 1]
+                yield self._load(reader, article_id, info, reader.commit(info.commit).tree)
+
+        return load()
+
+    def history(self, article_id: str) -> list[Version]:
+        """Return every version of the article, oldest first, in one walk of the chain."""
+        return list(self.read_many(article_id))
+
+    @staticmethod
+    def _load(reader: ObjectReader, article_id: str, info: VersionInfo, tree: str) -> Version:
+        text = (reader.file(tree, "article.txt") or b"").decode("utf-8")
+        return Version(article_id, info.version, info.commit, info.created_at, text,
+                       split_text(text), dict(info.meta))
 
     def sources(self, article_id: str, version: int | str = "latest") -> dict[str, bytes]:
         """Return the original payload files saved with a version ({} when none were needed)."""
@@ -254,6 +263,9 @@ class GitStore:
     def save(self, article_id: str, submission: Submission) -> SaveResult:
         """Save a version unless it is identical to the head (same text and metadata).
 
+        Identity is the canonical text and the publisher's metadata; how the version was sent
+        (`source_format`, kept in meta.json) is not part of it.
+
         Returns once the objects and the ref are on disk (when durable): each object file is
         fsynced before its rename, then the ref's lock file, then the ref's folder.
 
@@ -264,29 +276,31 @@ class GitStore:
         validate_article_id(article_id)
         self.init()
         refname = f"{REF_PREFIX}/{article_id}"
-        text = submission.text.encode("utf-8")
-        meta = meta_json(submission.meta)
         try:
             with article_lock(self._extra / "locks" / article_id,
                               self.path / f"{refname}.lock") as lock:
                 while True:
                     try:
-                        return self._save_locked(article_id, refname, submission, text, meta,
-                                                 lock)
+                        return self._save_locked(article_id, refname, submission, lock)
                     except RefChanged:
                         continue  # moved by a git process outside this store: go again
         except OSError as exc:
             raise StoreUnavailable(f"cannot write to the store at {self.path}: {exc}") from exc
 
-    def _save_locked(self, article_id, refname, submission, text, meta, lock) -> SaveResult:
+    def _save_locked(self, article_id, refname, submission: Submission, lock) -> SaveResult:
+        text = submission.text.encode("utf-8")
+        publisher = {k: v for k, v in submission.meta.items() if k not in NOT_IDENTITY}
+        source_format = submission.source_format or submission.meta.get("source_format")
+        stored_meta = {**publisher, "source_format": source_format} if source_format else publisher
+        identity = (_blob_id(text), identity_id(publisher))
         head = read_ref(self.path, refname)
         number = 1
         if head is not None:
-            number, text_id, meta_id = self._head_info(head)
-            if text_id == _blob_id(text) and meta_id == _blob_id(meta):
+            number, text_id, meta_identity = self._head_info(head)
+            if (text_id, meta_identity) == identity:
                 return SaveResult(article_id, number, head, created=False)
             number += 1
-        files = {"article.txt": text, "meta.json": meta, **submission.sources}
+        files = {"article.txt": text, "meta.json": meta_json(stored_meta), **submission.sources}
         writer = ObjectWriter(self.path / "objects", self.durable, self._fanouts)
         tree = writer.tree(files)
         # The index orders by nanoseconds, so versions saved within one second still list newest
@@ -295,8 +309,8 @@ class GitStore:
         when = when_ns // 1_000_000_000
         message = self._message(article_id, number, submission, when_ns)
         new = writer.commit(tree, head, self.actor, when, message).hex()
-        headline = submission.meta.get("headline", "")
-        row = Row(article_id, headline, number, when_ns, new)
+        title = first_words(submission.paragraphs[0]) if submission.paragraphs else ""
+        row = Row(article_id, publisher.get("headline", ""), number, when_ns, new, title)
         with self._index.writing() as conn:
             if conn is not None:
                 self._index.put(conn, row, pending=True)
@@ -304,18 +318,20 @@ class GitStore:
                 update_ref(self.path, refname, new, head, self.durable)
             if conn is not None:
                 self._index.settle(conn, article_id, new)
-        self._remember(new, (number, _blob_id(text), _blob_id(meta)))
+        self._remember(new, (number, *identity))
         return SaveResult(article_id, number, new, created=True)
 
     def _head_info(self, head: str) -> tuple[int, str | None, str | None]:
-        """Return (version number, article.txt id, meta.json id) of a head commit."""
+        """Return (version number, article.txt id, identity_id of its meta) of a head commit."""
         info = self._heads.get(head)
         if info is None:
             reader = self._reader()
             commit = reader.commit(head)
             entries = reader.tree(commit.tree)
-            number = commit.trailer("Writethru-Version") or len(self._chain(reader, head))
-            info = (number, entries.get("article.txt"), entries.get("meta.json"))
+            number = latest_number(reader, head, commit)
+            meta_blob = entries.get("meta.json")
+            meta = json.loads(reader.raw(meta_blob)) if meta_blob else {}
+            info = (number, entries.get("article.txt"), identity_id(meta))
             self._remember(head, info)
         return info
 
@@ -349,34 +365,45 @@ class GitStore:
                       query: str | None = None) -> tuple[list[ArticleSummary], str | None]:
         """Return articles, most recently updated first, and a cursor for the next page.
 
-        query keeps articles whose id or headline contains it (case-insensitive).
+        query keeps articles whose id or title (the headline, else the first words of the
+        text, as lists show it) contains it (case-insensitive). A missing store lists nothing.
 
         Raises:
             InvalidCursor, StoreUnavailable.
         """
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        self.init()
+        if not self.exists():
+            if cursor:
+                decode_cursor(cursor)  # a forged cursor is refused here too
+            return [], None
+        self._own_folder()
         rows, next_cursor = self._index.page(limit, cursor, query, self._rows_from_refs,
                                              self._settled_row)
         return [
             ArticleSummary(r.id, r.headline, r.versions,
-                           datetime.fromtimestamp(r.updated_at // 1_000_000_000, UTC), r.commit)
+                           datetime.fromtimestamp(r.updated_at // 1_000_000_000, UTC), r.commit,
+                           r.title)
             for r in rows
         ], next_cursor
 
     def rebuild_index(self) -> None:
         """Rebuild the listing index from the refs (after writing to the repository by hand)."""
-        self.init()
+        self.check()
+        self._own_folder()
         (self._extra / "index.sqlite").unlink(missing_ok=True)
         self._index.rebuild(self._rows_from_refs())
 
     def _row(self, reader: ObjectReader, article_id: str, sha: str) -> Row:
         commit = reader.commit(sha)
-        number = commit.trailer("Writethru-Version") or len(self._chain(reader, sha))
-        meta = json.loads(reader.file(commit.tree, "meta.json") or b"{}")
+        number = latest_number(reader, sha, commit)
+        entries = reader.tree(commit.tree)
+        meta = json.loads(reader.raw(entries["meta.json"])) if "meta.json" in entries else {}
+        text = reader.raw(entries["article.txt"]).decode() if "article.txt" in entries else ""
+        first = split_text(text)[:1]
         when_ns = commit.trailer("Writethru-Ingested-Ns") or commit.time * 1_000_000_000
-        return Row(article_id, meta.get("headline", ""), number, when_ns, sha)
+        return Row(article_id, meta.get("headline", ""), number, when_ns, sha,
+                   first_words(first[0]) if first else "")
 
     def _rows_from_refs(self) -> Iterator[Row]:
         reader = self._reader()
@@ -390,6 +417,25 @@ class GitStore:
         with article_lock(self._extra / "locks" / article_id, self.path / f"{refname}.lock"):
             sha = read_ref(self.path, refname)
             return None if sha is None else self._row(self._reader(), article_id, sha)
+
+
+def _version_number(version: int | str) -> int | None:
+    """Return a version number, None for "latest"; VersionNotFound for anything else."""
+    if version == "latest":
+        return None
+    if isinstance(version, int) and not isinstance(version, bool):
+        return version
+    if isinstance(version, str) and version.isascii() and version.isdigit():
+        return int(version)
+    raise VersionNotFound(f"version must be a number or 'latest', not {version!r}",
+                          asked=version)
+
+
+def _no_version(article_id: str, asked: object, latest: int) -> VersionNotFound:
+    plural = "s" if latest != 1 else ""
+    return VersionNotFound(
+        f"version {asked} does not exist: {article_id!r} has {latest} version{plural} "
+        f"(1 to {latest})", article=article_id, latest=latest, asked=asked)
 
 
 def _blob_id(data: bytes) -> str:

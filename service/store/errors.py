@@ -8,7 +8,7 @@ class StoreError(Exception):
 
 
 class InvalidArticleId(StoreError):
-    """The article id is not 1-128 safe characters (DESIGN §2); nothing was touched."""
+    """The article id is not one the store accepts (DESIGN §2); nothing was touched."""
 
 
 class ArticleNotFound(StoreError):
@@ -16,7 +16,12 @@ class ArticleNotFound(StoreError):
 
 
 class VersionNotFound(StoreError):
-    """The article exists but has no such version."""
+    """The article exists but has no such version; `latest` says how many it has."""
+
+    def __init__(self, detail: str, article: str | None = None, latest: int | None = None,
+                 asked: object = None):
+        super().__init__(detail)
+        self.article, self.latest, self.asked = article, latest, asked
 
 
 class InvalidCursor(StoreError):
@@ -24,4 +29,14 @@ class InvalidCursor(StoreError):
 
 
 class StoreUnavailable(StoreError):
-    """The repository cannot be read or written (missing, unreadable, disk trouble, locked)."""
+    """The repository cannot be read or written (missing, unreadable, disk trouble, locked).
+
+    str(exc) is the detail for logs and the command line (paths, errno text); `public` is a short
+    message that names no server path and is safe to show an HTTP client.
+    """
+
+    PUBLIC = "The article store cannot be read or written at the moment."
+
+    def __init__(self, detail: str, public: str | None = None):
+        super().__init__(detail)
+        self.public = public or self.PUBLIC

@@ -25,13 +25,13 @@ from pathlib import Path
 from .errors import InvalidCursor, StoreUnavailable
 from .refs import file_lock
 
-SCHEMA_VERSION = "2"  # 2: updated_at in nanoseconds
+SCHEMA_VERSION = "3"  # 2: updated_at in nanoseconds; 3: title, so a list reads no texts
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE articles (
     id TEXT PRIMARY KEY, headline TEXT NOT NULL, versions INTEGER NOT NULL,
     updated_at INTEGER NOT NULL, commit_id TEXT NOT NULL, search TEXT NOT NULL,
-    pending INTEGER NOT NULL DEFAULT 0
+    pending INTEGER NOT NULL DEFAULT 0, title TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX articles_by_time ON articles (updated_at DESC, id);
 """
@@ -46,6 +46,7 @@ class Row:
     versions: int
     updated_at: int  # nanoseconds since the epoch
     commit: str
+    title: str = ""  # the first words of the latest text, shown when there is no headline
 
 
 def _boot_id() -> str:
@@ -62,13 +63,17 @@ def encode_cursor(row: Row) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[int, str]:
-    """Return (updated_at, id) from a cursor, or raise InvalidCursor."""
+    """Return (updated_at, id) from a cursor, or raise InvalidCursor.
+
+    updated_at must be an int (not a bool) from 0 to 2**63 - 1: SQLite's INTEGER range, so a
+    forged huge number is refused here rather than overflowing in the query.
+    """
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         updated_at, article = json.loads(raw)
-        if isinstance(updated_at, int) and isinstance(article, str):
+        if type(updated_at) is int and 0 <= updated_at < 2**63 and type(article) is str:
             return updated_at, article
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         pass
     raise InvalidCursor(f"not a cursor from this listing: {cursor[:40]!r}")
 
@@ -133,10 +138,12 @@ class ArticleIndex:
     @staticmethod
     def put(conn: sqlite3.Connection, row: Row, pending: bool) -> None:
         """Insert or replace an article's row."""
-        search = f"{row.id}\n{row.headline}".casefold()
+        # What a list shows is what a filter finds: the headline, else the first words.
+        search = f"{row.id}\n{row.headline or row.title}".casefold()
         conn.execute(
-            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (row.id, row.headline, row.versions, row.updated_at, row.commit, search, int(pending)),
+            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (row.id, row.headline, row.versions, row.updated_at, row.commit, search, int(pending),
+             row.title),
         )
 
     @staticmethod
@@ -159,7 +166,7 @@ class ArticleIndex:
                 raise StoreUnavailable(f"cannot open the listing index {self.path}")
             while True:
                 found = self._select(conn, limit + 1, after, query)
-                pending = [r[0] for r in found if r[-1]]
+                pending = [r[0] for r in found if r[5]]
                 if not pending:
                     break
                 with self._flock(fcntl.LOCK_SH):
@@ -171,14 +178,14 @@ class ArticleIndex:
                             self.put(conn, fresh, pending=False)
         except sqlite3.DatabaseError as exc:
             raise StoreUnavailable(f"listing index: {exc}") from exc
-        rows = [Row(*r[:5]) for r in found[:limit]]
+        rows = [Row(*r[:5], title=r[6]) for r in found[:limit]]
         next_cursor = encode_cursor(rows[-1]) if len(found) > limit else None
         return rows, next_cursor
 
     @staticmethod
     def _select(conn: sqlite3.Connection, limit: int, after: tuple[int, str] | None,
                 query: str | None) -> list[tuple]:
-        sql = "SELECT id, headline, versions, updated_at, commit_id, pending FROM articles"
+        sql = "SELECT id, headline, versions, updated_at, commit_id, pending, title FROM articles"
         where, args = [], []
         if after is not None:
             where.append("(updated_at < ? OR (updated_at = ? AND id > ?))")
