@@ -10,7 +10,8 @@ from feedgen.feed import FeedGenerator
 from flask import Blueprint, Response, current_app, request
 
 from . import diffcache
-from .store import GitStore, validate_article_id
+from .http import current_store
+from .store import validate_article_id
 from .summary import describe_change
 
 bp = Blueprint("feeds", __name__)
@@ -27,10 +28,6 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 def _text(value) -> str:
     return _NOT_XML.sub("", str(value))
-
-
-def _store() -> GitStore:
-    return current_app.extensions["store"]
 
 
 def _url(path: str) -> str:
@@ -88,7 +85,7 @@ def _answer(feed: FeedGenerator, commits: list[str]) -> Response:
 @bp.get("/feed.atom")
 def site_feed():
     """Serve the latest version of each recently updated article."""
-    store = _store()
+    store = current_store()
     summaries, _cursor = store.list_articles(limit=LATEST_ARTICLES)
     feed = _feed("writethru: latest versions", _url("/"), [s.updated_at for s in summaries])
     promo = current_app.config["PROMO_PATTERN"]
@@ -105,7 +102,7 @@ def site_feed():
 def article_feed(article_id: str):
     """Serve every version of one article, newest first."""
     validate_article_id(article_id)
-    store = _store()
+    store = current_store()
     infos = store.versions(article_id)
     recent = infos[-MAX_ENTRIES - 1:]
     stats = diffcache.change_stats(store, article_id, recent, current_app.config["PROMO_PATTERN"])

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from markupsafe import Markup
 
 from . import charts, diffcache, diffing, pages
+from .http import current_store
 from .store import ArticleNotFound, InvalidArticleId, InvalidCursor, VersionNotFound
 from .summary import describe_change
 
@@ -34,10 +35,6 @@ def _security_headers(response):
 
 def _compare_url(article_id: str, a: int | str, b: int | str, **args) -> str:
     return url_for("views.compare", article_id=article_id, spec=f"{a}...{b}", **args)
-
-
-def _store():
-    return current_app.extensions["store"]
 
 
 def _error_page(status: int, title: str, detail: str, **context):
@@ -70,11 +67,12 @@ def _bad_cursor(exc):
 
 
 @bp.errorhandler(VersionNotFound)
-def _no_version(exc):
-    return _version_missing(request.view_args.get("article_id", ""), str(exc))
-
-
-def _version_missing(article_id: str, detail: str):
+def _no_version(exc: VersionNotFound):
+    article_id = (request.view_args or {}).get("article_id", "")
+    detail = str(exc)
+    if exc.latest is not None:
+        count = f"{exc.latest} version{'s' if exc.latest != 1 else ''}"
+        detail = f"Version {exc.asked} does not exist: “{article_id}” has {count}."
     return _error_page(404, "Version not found", detail, asked_id=article_id, known_article=True)
 
 
@@ -100,14 +98,12 @@ def index():
     if len(query) > MAX_QUERY:
         return _error_page(400, "Filter too long",
                            f"A filter can be at most {MAX_QUERY} characters long.")
-    store = _store()
-    summaries, next_cursor = store.list_articles(limit=PAGE_SIZE, cursor=cursor,
-                                                 query=query or None)
+    summaries, next_cursor = current_store().list_articles(limit=PAGE_SIZE, cursor=cursor,
+                                                           query=query or None)
     items = []
     for s in summaries:
-        title, made_up = pages.headline({"headline": s.headline})
-        if made_up:
-            title, made_up = pages.headline({}, store.read(s.id, s.versions).paragraphs)
+        # The index keeps the first words of the text, so the list reads no article.
+        title, made_up = pages.headline({"headline": s.headline}, [s.fallback_title])
         if s.versions > 1:
             latest = _compare_url(s.id, s.versions - 1, s.versions)
         else:
@@ -118,13 +114,28 @@ def index():
                            next_url=next_url)
 
 
+# Rendered timelines by head commit: a story with hundreds of versions takes tens of ms to render
+# (a row, a link and a time per version), and the same head always renders the same page.
+_RENDERED = "writethru.rendered_timelines"
+RENDERED_TIMELINES = 32
+
+
 @bp.get("/articles/<article_id>")
 def timeline(article_id: str):
     """Show every version of a story with what it changed, a growth chart and a compare form."""
-    store = _store()
-    infos = store.versions(article_id)
-    latest = store.read(article_id, "latest")
+    store = current_store()
+    head = store.head(article_id)
+    if head is None:
+        raise ArticleNotFound(f"no article {article_id!r}")
     promo = current_app.config.get("PROMO_PATTERN")
+    cache = current_app.extensions.setdefault(_RENDERED, diffcache.LRU(RENDERED_TIMELINES))
+    key = (head, promo, request.script_root)
+    return cache.get(key, lambda: _render_timeline(store, article_id, head, promo))
+
+
+def _render_timeline(store, article_id: str, head: str, promo: str | None) -> str:
+    infos = store.versions(article_id, upto=head)
+    latest = store.read(article_id, len(infos))
     changes = diffcache.change_stats(store, article_id, infos, promo)
     entries = []
     for prev, info, stats in zip([None, *infos[:-1]], infos, changes, strict=True):
@@ -172,7 +183,7 @@ def _option_args(options: dict, **override) -> dict:
 @bp.get("/articles/<article_id>/compare")
 def compare_form(article_id: str):
     """Answer the compare form: redirect to the compare address of the chosen versions."""
-    infos = _store().versions(article_id)
+    infos = current_store().versions(article_id)
     latest = len(infos)
     try:
         a = pages.parse_version(request.args.get("from") or str(max(latest - 1, 1)))
@@ -196,17 +207,14 @@ def compare(article_id: str, spec: str):
                            f"“{spec}” is not two versions joined by three dots; "
                            "a compare address looks like “1...2” or “1...latest”.",
                            asked_id=article_id)
-    store = _store()
-    infos = store.versions(article_id)
-    latest = len(infos)
-    na, nb = (latest if v == "latest" else v for v in (a, b))
-    for n in (na, nb):
-        if n > latest:
-            return _version_missing(article_id, f"Version {n} does not exist: “{article_id}” has "
-                                    f"{latest} version{'s' if latest != 1 else ''}.")
+    store = current_store()
     options = _compare_options()
     promo = current_app.config.get("PROMO_PATTERN")
-    diff, old, new = diffcache.cached_diff(store, article_id, na, nb, options["ignore"], promo)
+    # The store says which versions exist (VersionNotFound: rendered by _no_version).
+    diff, old, new = diffcache.cached_diff(store, article_id, a, b, options["ignore"], promo)
+    infos = store.versions(article_id)
+    latest = len(infos)
+    na, nb = old.version, new.version
     rows = pages.build_rows(diffing.display_rows(diff), list(old.paragraphs), list(new.paragraphs))
     blocks = pages.fold_rows(rows, options["unchanged"])
 
@@ -237,13 +245,12 @@ def version(article_id: str, n: str):
         return _error_page(400, "Not a version",
                            f"“{n}” is not a version: use a number from 1 or “latest”.",
                            asked_id=article_id, known_article=True)
-    store = _store()
+    store = current_store()
+    promo = current_app.config.get("PROMO_PATTERN")
+    # The store says which versions exist (VersionNotFound: rendered by _no_version).
+    annotation, current = diffcache.cached_annotate(store, article_id, number, promo_pattern=promo)
     infos = store.versions(article_id)
     latest = len(infos)
-    if number != "latest" and number > latest:
-        return _version_missing(article_id, f"Version {number} does not exist: “{article_id}” has "
-                                f"{latest} version{'s' if latest != 1 else ''}.")
-    annotation, current = diffcache.cached_annotate(store, article_id, number)
     here = current.version
     paragraphs = []
     for item in annotation:

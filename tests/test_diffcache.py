@@ -84,3 +84,104 @@ def test_lru_drops_the_least_recently_used():
     lru.get("a", value("a"))
     lru.get("b", value("b"))
     assert computed == ["a", "b", "c", "b"]
+
+
+# -- long histories ------------------------------------------------------------------------
+
+@pytest.fixture
+def long_story(store):
+    """An article of 30 versions, each editing one paragraph, and its texts."""
+    texts = [f"Lede, take {n}.\n\nSecond paragraph.\n\nThird, edit {n // 3}." for n in range(30)]
+    save(store, "long", *texts)
+    return texts
+
+
+@pytest.fixture
+def spied(store, monkeypatch):
+    """Count the store's reads and the diffs computed (spies on the real calls, not mocks)."""
+    counts = {"read": 0, "read_many": 0, "diffs": 0}
+    for name in ("read", "read_many"):
+        original = getattr(store, name)
+
+        def spy(*args, _original=original, _name=name, **kwargs):
+            counts[_name] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(store, name, spy)
+    original_diff = diffcache.diffing.diff_paragraphs
+
+    def diff(*args, **kwargs):
+        counts["diffs"] += 1
+        return original_diff(*args, **kwargs)
+
+    monkeypatch.setattr(diffcache.diffing, "diff_paragraphs", diff)
+    return counts
+
+
+def test_change_stats_of_a_history_longer_than_the_diff_lru_stay_cached(
+        store, long_story, spied, monkeypatch):
+    # A diff LRU smaller than the history, as 256 is for a 400-version story.
+    monkeypatch.setattr(diffcache._diffs, "maxsize", 8)
+    infos = store.versions("long")
+    first = diffcache.change_stats(store, "long", infos)
+    assert first[0] is None and [s["changed"] for s in first[1:4]] == [1, 1, 2]
+    # one walk of the chain for every pair, never a read per version
+    assert (spied["read"], spied["read_many"], spied["diffs"]) == (0, 1, 29)
+    assert diffcache.sizes()["diffs"] == 0  # a pass over a history leaves the diff LRU alone
+    again = diffcache.change_stats(store, "long", infos)
+    assert again == first
+    assert (spied["read"], spied["read_many"], spied["diffs"]) == (0, 1, 29)
+
+
+def test_change_stats_reuse_full_diffs_and_read_only_the_missing_pairs(store, long_story, spied):
+    diffcache.cached_diff(store, "long", 29, 30)
+    infos = store.versions("long")
+    before = dict(spied)
+    stats = diffcache.change_stats(store, "long", infos[-3:])
+    assert stats[0] is None and len(stats) == 3
+    # pair 28->29 computed; 29->30 came from the full-diff cache
+    assert spied["diffs"] - before["diffs"] == 1 and spied["read_many"] - before["read_many"] == 1
+
+
+def test_annotate_is_built_from_consecutive_diffs_reusing_cached_ones(store, long_story, spied):
+    for k in range(1, 30):
+        diffcache.cached_diff(store, "long", k, k + 1)
+    computed = spied["diffs"]
+    annotation, target = diffcache.cached_annotate(store, "long", "latest")
+    assert spied["diffs"] == computed  # every diff it needed was cached
+    history = [list(v.paragraphs) for v in store.history("long")]
+    assert annotation == diffing_annotate(history)
+    assert target.version == 30
+    assert [(p["first_version"], p["last_changed_version"]) for p in annotation] == [
+        (1, 30), (1, 1), (1, 28)]
+
+
+def test_annotate_cold_reads_the_history_once_and_keeps_the_diff_lru_clean(
+        store, long_story, spied):
+    annotation, _ = diffcache.cached_annotate(store, "long", 12)
+    assert (spied["read"], spied["read_many"], spied["diffs"]) == (1, 1, 11)
+    assert diffcache.sizes() == {"diffs": 0, "stats": 11, "annotations": 1}
+    history = [list(v.paragraphs) for v in store.history("long")][:12]
+    assert annotation == diffing_annotate(history)
+    # the stats it computed serve a timeline too
+    before = spied["diffs"]
+    diffcache.change_stats(store, "long", store.versions("long")[:12])
+    assert spied["diffs"] == before
+
+
+def test_annotation_cache_is_bounded():
+    assert diffcache._annotations.maxsize == diffcache.MAX_ANNOTATIONS <= 64
+    assert diffcache._stats.maxsize == diffcache.MAX_STATS >= 65_536 > diffcache.MAX_ENTRIES
+
+
+def test_annotate_missing_version(store, long_story):
+    with pytest.raises(VersionNotFound) as caught:
+        diffcache.cached_annotate(store, "long", 31)
+    assert caught.value.latest == 30
+
+
+def diffing_annotate(history):
+    """The reference: annotate computed from scratch over every version."""
+    from service import diffing
+
+    return diffing.annotate(history)

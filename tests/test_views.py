@@ -101,6 +101,20 @@ def test_list_shows_headline_or_first_words_and_latest_change(client, store, dem
     assert latest["href"] == "/articles/council/versions/1"
 
 
+def test_list_reads_no_article_texts(client, store, demo, monkeypatch):
+    store.list_articles()  # the listing index exists, as on a served store
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the list read an article")
+
+    for name in ("read", "read_many", "versions", "history"):
+        monkeypatch.setattr(store, name, refuse)
+    soup = get_html(client, "/")
+    fallback = soup.select_one(".article-card h2 a")
+    assert fallback.get_text().startswith("WASHINGTON (AP) — President Joe Biden")
+    assert fallback.get_text().endswith("…") and "made-up" in fallback["class"]
+
+
 def test_list_filter_and_empty_states(client, store, demo):
     store.save("council", json_version(["The council met."], headline="Council meets"))
     soup = get_html(client, "/?q=council")
@@ -334,6 +348,22 @@ def test_version_latest_and_first(client, demo):
 def test_version_refuses_bad_numbers(client, demo, n, status):
     soup = get_html(client, f"/articles/{DEMO}/versions/{n}", status=status)
     assert soup.select_one(f'.next-steps a[href="/articles/{DEMO}"]') is not None
+
+
+@pytest.mark.parametrize("url", [f"/articles/{DEMO}/versions/7", f"/articles/{DEMO}/compare/1...7",
+                                 f"/articles/{DEMO}/compare/7...latest"])
+def test_missing_versions_are_named_by_the_store(client, demo, url):
+    soup = get_html(client, url, status=404)
+    assert soup.h1.get_text() == "Version not found"
+    assert soup.select_one(".lede").get_text() == f"Version 7 does not exist: “{DEMO}” has 2 versions."
+
+
+def test_timeline_follows_new_versions(client, store, demo):
+    first = get_html(client, f"/articles/{DEMO}")
+    assert len(first.select(".versions tbody tr")) == 2
+    store.save(DEMO, text_version("A third version, short."))
+    again = get_html(client, f"/articles/{DEMO}")
+    assert len(again.select(".versions tbody tr")) == 3
 
 
 # -- errors --------------------------------------------------------------------------------
