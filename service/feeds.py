@@ -22,6 +22,10 @@ LATEST_ARTICLES = 50
 # A story can be re-sent hundreds of times; readers want the recent ones.
 MAX_ENTRIES = 200
 
+# Built article feeds kept by head commit and address (a few hundred KB at most each).
+_BUILT = "writethru.built_feeds"
+BUILT_FEEDS = 32
+
 # Characters XML 1.0 forbids: lxml refuses them, so they are dropped from feed text.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -74,8 +78,9 @@ def _feed(title: str, alternate: str, entries_at) -> FeedGenerator:
     return feed
 
 
-def _answer(feed: FeedGenerator, commits: list[str]) -> Response:
-    resp = Response(feed.atom_str(pretty=True), mimetype=ATOM)
+def _answer(feed: FeedGenerator | bytes, commits: list[str]) -> Response:
+    body = feed if isinstance(feed, bytes) else feed.atom_str(pretty=True)
+    resp = Response(body, mimetype=ATOM)
     # Commits name the content: the same heads give the same feed.
     resp.set_etag(hashlib.sha1(" ".join(commits).encode()).hexdigest())
     resp.headers["Cache-Control"] = "no-cache"
@@ -104,8 +109,17 @@ def article_feed(article_id: str):
     validate_article_id(article_id)
     store = current_store()
     infos = store.versions(article_id)
+    promo = current_app.config["PROMO_PATTERN"]
+    # Building 200 entries takes ~10 ms; the same head (and address) always gives the same feed.
+    cache = current_app.extensions.setdefault(_BUILT, diffcache.LRU(BUILT_FEEDS))
+    key = (infos[-1].commit, promo, request.base_url, request.url_root)
+    body = cache.get(key, lambda: _article_feed(store, article_id, infos, promo))
+    return _answer(body, [infos[-1].commit])
+
+
+def _article_feed(store, article_id: str, infos: list, promo: str) -> bytes:
     recent = infos[-MAX_ENTRIES - 1:]
-    stats = diffcache.change_stats(store, article_id, recent, current_app.config["PROMO_PATTERN"])
+    stats = diffcache.change_stats(store, article_id, recent, promo)
     if len(recent) > MAX_ENTRIES:
         # The oldest one read only served as the base of the next one's change.
         recent, stats = recent[1:], stats[1:]
@@ -114,4 +128,4 @@ def article_feed(article_id: str):
                  _url(f"/articles/{quote(article_id)}"), [infos[-1].created_at])
     for info, change in reversed(list(zip(recent, stats, strict=True))):
         _entry(feed, article_id, headline, info, change)
-    return _answer(feed, [infos[-1].commit])
+    return feed.atom_str(pretty=True)

@@ -172,3 +172,14 @@ def test_feed_errors(client, seeded, path, status):
     problem = client.get(path, headers={"Accept": "application/json"})
     assert problem.status_code == status
     assert problem.mimetype == "application/problem+json"
+
+
+def test_article_feed_follows_new_versions_and_its_address(client, seeded):
+    first = feedparser.parse(client.get(f"/articles/{ARTICLE}/feed.atom").data)
+    assert len(first.entries) == 2
+    save(seeded, ARTICLE, "A third version.")
+    again = feedparser.parse(client.get(f"/articles/{ARTICLE}/feed.atom").data)
+    assert len(again.entries) == 3 and again.entries[0].link.endswith("/compare/2...3")
+    # The same head served under another host gives links to that host, not the first one's.
+    other = client.get(f"/articles/{ARTICLE}/feed.atom", base_url="http://mirror.example/")
+    assert feedparser.parse(other.data).entries[0].link.startswith("http://mirror.example/")
