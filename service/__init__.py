@@ -13,8 +13,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config.defaults())
     app.config.update(test_config if test_config is not None else config.from_env())
     config.check(app.config)
-    # Flask answers 413 itself once a body passes this size, before a handler reads it.
-    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY"]
+    # Flask answers 413 itself when Content-Length is over the limit. A chunked body has no
+    # Content-Length: its stream is cut at this size instead, so one byte more lets the ingest
+    # handler tell "exactly at the limit" from "over it" (see api.read_body).
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY"] + 1
 
     from . import api, errors, feeds, views
     from .http import AnyTextConverter, strip_trailing_slash

@@ -113,3 +113,22 @@ def test_bad_annotate_parameters(seeded, url, status):
     resp = seeded.get(url)
     assert resp.status_code == status
     assert resp.mimetype == "application/problem+json"
+
+
+def test_diff_etag_follows_the_promo_pattern(tmp_path):
+    from service import create_app
+
+    from .conftest import seed_texts
+
+    tags = []
+    for pattern in (r"^(WATCH|READ MORE)\s*:", r"^WATCH\s*:"):
+        app = create_app({"TESTING": True, "STORE_PATH": tmp_path / "s.git", "DURABLE": False,
+                          "PROMO_PATTERN": pattern})
+        client = app.test_client()
+        for body in seed_texts():
+            client.post(f"{ARTICLE}/versions", data=body, content_type="text/plain")
+        resp = client.get(f"{ARTICLE}/diff?from=1&to=2")
+        tags.append(resp.headers["ETag"])
+        promos = [r["right"] for r in resp.get_json()["rows"] if r.get("promo")]
+        assert promos == ([6, 25] if "READ" in pattern else [6])
+    assert tags[0] != tags[1]
