@@ -155,7 +155,9 @@ def get_annotate(article_id: str):
     validate_article_id(article_id)
     number = parse_version(request.args.get("version", "latest"), "version")
     ignore = parse_ignore(request.args.get("ignore"))
-    paragraphs, target = diffcache.cached_annotate(current_store(), article_id, number, ignore)
+    # The promo pattern only lets annotate reuse diffs the compare pages already cached.
+    paragraphs, target = diffcache.cached_annotate(current_store(), article_id, number, ignore,
+                                                   current_app.config["PROMO_PATTERN"])
     body = {"article": article_id, "version": target.version, "commit": target.commit,
             "paragraphs": paragraphs}
     tag = f"{target.commit}.annotate.{'typo' if ignore else 'exact'}"

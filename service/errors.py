@@ -89,7 +89,12 @@ def register_error_handlers(app: Flask) -> None:
         for kind, status, slug, title in _DOMAIN:
             if isinstance(exc, kind):
                 field = getattr(exc, "field", None)
-                return _answer(status, slug, title, str(getattr(exc, "detail", exc)), field=field)
+                detail = str(getattr(exc, "detail", exc))
+                if isinstance(exc, StoreUnavailable):
+                    # Paths and errno text are for the log, not for anonymous clients.
+                    app.logger.error("store unavailable: %s", exc)
+                    detail = exc.public
+                return _answer(status, slug, title, detail, field=field)
         app.logger.exception("unmapped store error")
         return _answer(500, "internal-error", "Internal error", "The store failed unexpectedly.")
 

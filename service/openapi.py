@@ -5,14 +5,15 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as dist_version
 
+from .store import ARTICLE_ID_PATTERN
+
 PROBLEM = "application/problem+json"
 ATOM = "application/atom+xml"
 
-# The article id rule of DESIGN §2. The pattern holds the characters and length; the rest
-# (no "..", no ".lock" ending) is in the description, since the server answers 400 for it anyway.
-ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+# The article id rule, as the store enforces it (one pattern, so the two cannot drift).
+ID_PATTERN = ARTICLE_ID_PATTERN
 VERSION_PATTERN = "^([1-9][0-9]{0,8}|latest)$"
-FROM_PATTERN = "^([0-9]{1,9}|latest)$"
+FROM_PATTERN = "^(0|[1-9][0-9]{0,8}|latest)$"
 PROBLEM_SLUGS = [
     "invalid-article-id", "invalid-cursor", "article-not-found", "version-not-found", "store-unavailable",
     "malformed-payload", "unsupported-content-type", "unprocessable-payload", "invalid-parameter",
@@ -51,7 +52,7 @@ _IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False,
 _ARTICLE_ID = {
     "name": "article_id", "in": "path", "required": True,
     "description": "Article id: 1 to 128 of `A-Z a-z 0-9 . _ -`, starting with a letter or "
-                   "digit, without `..`, not ending in `.lock`.",
+                   "digit, without `..`, not ending in `.` or `.lock`.",
     "schema": {"type": "string", "pattern": ID_PATTERN, "minLength": 1, "maxLength": 128},
     "example": "ap-troops-eastern-europe",
 }

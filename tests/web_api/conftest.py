@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from service import create_app
+from service.store import GitStore
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_DIR = ROOT / "seeds" / "ap-troops-eastern-europe"
@@ -65,6 +66,9 @@ class Server:
         self.url = ""
 
     def start(self) -> Server:
+        # A deployment's store exists before its server answers healthy (`writethru serve`
+        # creates it); /healthz is 503 for a missing one.
+        GitStore(self.store).init()
         env = {**os.environ, "WRITETHRU_STORE": str(self.store), **self.extra_env}
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.proc = subprocess.Popen(

@@ -152,9 +152,26 @@ def test_token_guards_ingest_but_not_reads(tmp_path):
     assert client.get("/api/articles/a").status_code == 200
 
 
-def test_healthz(client):
-    resp = client.get("/healthz")
+def test_healthz(seeded):
+    resp = seeded.get("/healthz")
     assert resp.status_code == 200 and resp.get_json() == {"status": "ok"}
+
+
+def test_healthz_is_503_for_a_missing_store_and_creates_nothing(client, app):
+    store = app.config["STORE_PATH"]
+    resp = client.get("/healthz")
+    assert resp.status_code == 503
+    assert resp.mimetype == "application/problem+json"
+    assert str(store) not in resp.get_data(as_text=True)  # no server paths to clients
+    assert not store.exists()
+    # Reads of a missing store answer as an empty one, and create nothing either.
+    assert client.get("/api/articles").get_json()["articles"] == []
+    assert client.get("/api/articles/x").status_code == 404
+    assert not store.exists()
+    # The first write creates it.
+    made = client.post("/api/articles/x/versions", data=b"Text.", content_type="text/plain")
+    assert made.status_code == 201
+    assert client.get("/healthz").status_code == 200
 
 
 def test_trailing_slash_redirects_keeping_the_query(seeded):

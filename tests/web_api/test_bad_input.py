@@ -1,10 +1,11 @@
 """Bad input gets a clear problem document and changes nothing in the store.
 
 Inputs tried (one row each below): article ids with '/', '..', spaces, control characters, 129
-characters, a '.lock' ending, a leading dot or dash; a body that is not UTF-8; malformed JSON;
-JSON that is not an object; JSON without a body; an empty body and an all-white-space body; an
-unknown content type; a body over the limit; a missing and a wrong token; an unknown article and
-an unknown version; a version that is not a number; a ninjs document that fails its schema.
+characters, a '.lock' ending, a trailing dot, a leading dot or dash, non-ASCII; a body that is
+not UTF-8; malformed JSON; JSON that is not an object; JSON without a body; an empty body and an
+all-white-space body; an unknown content type; a body over the limit; a missing and a wrong
+token; an unknown article and an unknown version; a version that is not a number; a ninjs
+document that fails its schema; a forged listing cursor.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ CASES = [
     ("id with control char", "POST", "/api/articles/a%01b/versions", b"x", TEXT, AUTH, 400),
     ("id with newline", "POST", "/api/articles/a%0Ab/versions", b"x", TEXT, AUTH, 400),
     ("id of 129 chars", "POST", f"/api/articles/{'a' * 129}/versions", b"x", TEXT, AUTH, 400),
+    ("id ending in a dot", "POST", "/api/articles/story./versions", b"x", TEXT, AUTH, 400),
     ("id ending .lock", "POST", "/api/articles/story.lock/versions", b"x", TEXT, AUTH, 400),
     ("id starting with dot", "POST", "/api/articles/.hidden/versions", b"x", TEXT, AUTH, 400),
     ("id starting with dash", "POST", "/api/articles/-rf/versions", b"x", TEXT, AUTH, 400),
