@@ -62,9 +62,9 @@ def _open_store(ctx: click.Context, *, create: bool, durable: bool | None = None
         raise CliError(f"no store at {path} (set --store or WRITETHRU_STORE, or load articles "
                        "with 'writethru seed' or 'writethru ingest')")
     store = GitStore(path, durable=settings["DURABLE"] if durable is None else durable)
-    if create:
-        with user_errors():
-            store.init()
+    with user_errors():
+        # Reading a path that is not a store must say so, not "no article".
+        store.init() if create else store.check()
     return store
 
 

@@ -221,6 +221,20 @@ def test_reading_a_missing_store_says_so(tmp_path):
     assert not missing.exists()
 
 
+@pytest.mark.parametrize("kind", ["plain folder", "file"])
+def test_reading_a_path_that_is_not_a_store_says_so(tmp_path, kind):
+    path = tmp_path / "not-a-store"
+    if kind == "file":
+        path.write_text("hello")
+    else:
+        path.mkdir()
+    for args in (["log", ARTICLE], ["diff", ARTICLE]):
+        result = CliRunner().invoke(cli, ["--store", str(path), *args], catch_exceptions=False)
+        assert result.exit_code == 1
+        assert result.stderr == f"Error: no git repository at {path}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-store"]
+
+
 def test_store_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("WRITETHRU_STORE", str(tmp_path / "env.git"))
     result = CliRunner().invoke(cli, ["ingest", "env-article", str(V1)], catch_exceptions=False)
