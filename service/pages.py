@@ -7,30 +7,7 @@ from dataclasses import dataclass, field
 
 from .paragraphs import first_words
 
-# A compare address: two version numbers (or `latest`) joined by three dots, as in `2...latest`.
-_VERSION = r"(?:[1-9][0-9]{0,8}|latest)"
-_SPEC = re.compile(rf"^({_VERSION})\.\.\.({_VERSION})$")
-
 AGE_BUCKETS = 6  # age-0 (the first version) .. age-5 (the newest); the stylesheet has six shades
-
-
-class BadSpec(ValueError):
-    """A compare address that is not `a...b`."""
-
-
-def parse_spec(spec: str) -> tuple[int | str, int | str]:
-    """Split `a...b` into two versions (a number from 1 or 'latest'); raise BadSpec otherwise."""
-    match = _SPEC.match(spec)
-    if not match:
-        raise BadSpec(spec)
-    return tuple(v if v == "latest" else int(v) for v in match.groups())  # type: ignore[return-value]
-
-
-def parse_version(value: str) -> int | str:
-    """Parse one version (a number from 1 or 'latest'); raise BadSpec otherwise."""
-    if not re.fullmatch(_VERSION, value):
-        raise BadSpec(value)
-    return value if value == "latest" else int(value)
 
 
 def headline(meta: dict, paragraphs=None) -> tuple[str, bool]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from . import charts, diffcache, diffing, pages
+from . import charts, diffcache, diffing, pages, representations, versionspec
 from .http import current_store
 from .store import ArticleNotFound, InvalidArticleId, InvalidCursor, VersionNotFound
 from .summary import describe_change
@@ -79,9 +79,8 @@ def _no_version(exc: VersionNotFound):
 @bp.app_template_filter("when")
 def _when(moment: datetime) -> Markup:
     """Render an aware datetime as a <time> element in UTC."""
-    utc = moment.astimezone(UTC)
-    iso = utc.isoformat().replace("+00:00", "Z")
-    return Markup('<time datetime="{}">{}</time>').format(iso, utc.strftime("%Y-%m-%d %H:%M UTC"))
+    label = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return Markup('<time datetime="{}">{}</time>').format(representations.iso(moment), label)
 
 
 @bp.app_template_filter("thousands")
@@ -186,11 +185,11 @@ def compare_form(article_id: str):
     infos = current_store().versions(article_id)
     latest = len(infos)
     try:
-        a = pages.parse_version(request.args.get("from") or str(max(latest - 1, 1)))
-        b = pages.parse_version(request.args.get("to") or "latest")
-    except pages.BadSpec as exc:
+        a = versionspec.parse_version(request.args.get("from") or str(max(latest - 1, 1)))
+        b = versionspec.parse_version(request.args.get("to") or "latest")
+    except versionspec.BadVersion as exc:
         return _error_page(400, "Not a version",
-                           f"“{exc}” is not a version: use a number from 1 to {latest} "
+                           f"“{exc.value}” is not a version: use a number from 1 to {latest} "
                            "or “latest”.",
                            asked_id=article_id, known_article=True)
     options = _compare_options()
@@ -201,8 +200,8 @@ def compare_form(article_id: str):
 def compare(article_id: str, spec: str):
     """Show two versions side by side (or inline), with the changes highlighted and anchored."""
     try:
-        a, b = pages.parse_spec(spec)
-    except pages.BadSpec:
+        a, b = versionspec.parse_range(spec)
+    except versionspec.BadVersion:
         return _error_page(400, "Not a compare address",
                            f"“{spec}” is not two versions joined by three dots; "
                            "a compare address looks like “1...2” or “1...latest”.",
@@ -240,8 +239,8 @@ def compare(article_id: str, spec: str):
 def version(article_id: str, n: str):
     """Show the text of one version with, in the margin, the update each paragraph came from."""
     try:
-        number = pages.parse_version(n)
-    except pages.BadSpec:
+        number = versionspec.parse_version(n)
+    except versionspec.BadVersion:
         return _error_page(400, "Not a version",
                            f"“{n}” is not a version: use a number from 1 or “latest”.",
                            asked_id=article_id, known_article=True)

@@ -5,19 +5,20 @@ from __future__ import annotations
 import pytest
 
 from service import diffing, pages
+from service.versionspec import BadVersion, parse_range
 
 
 @pytest.mark.parametrize(("spec", "parsed"), [("1...2", (1, 2)), ("2...latest", (2, "latest")),
                                                ("latest...1", ("latest", 1)), ("10...9", (10, 9))])
-def test_parse_spec(spec, parsed):
-    assert pages.parse_spec(spec) == parsed
+def test_compare_addresses(spec, parsed):
+    assert parse_range(spec) == parsed
 
 
 @pytest.mark.parametrize("spec", ["1..2", "1....2", "0...1", "01...2", "1...", "a...b", "", "1",
                                   "1...2...3", "LATEST...1", "1...1234567890", "١...٢"])
-def test_parse_spec_refuses(spec):
-    with pytest.raises(pages.BadSpec):
-        pages.parse_spec(spec)
+def test_compare_addresses_refused(spec):
+    with pytest.raises(BadVersion):
+        parse_range(spec)
 
 
 def test_headline_falls_back_to_first_words():
