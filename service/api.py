@@ -61,7 +61,8 @@ def post_version(article_id: str):
     """Ingest a version of an article."""
     _require_token()
     validate_article_id(article_id)
-    submission = parse_payload(read_body(), request.headers.get("Content-Type"))
+    submission = parse_payload(read_body(), request.headers.get("Content-Type"),
+                               max_paragraphs=current_app.config["MAX_PARAGRAPHS"])
     saved = current_store().save(article_id, submission)
     body = {"article": saved.article, "version": saved.version, "commit": saved.commit,
             "created": saved.created}

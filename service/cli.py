@@ -95,7 +95,8 @@ def _parse_file(path: Path, forced_type: str | None = None):
     """Read and parse one file into a Submission, or raise CliError naming the file."""
     body = _read(path)
     try:
-        return parse_payload(body, _content_type(path, forced_type))
+        return parse_payload(body, _content_type(path, forced_type),
+                             max_paragraphs=click.get_current_context().obj["MAX_PARAGRAPHS"])
     except IngestError as exc:
         raise CliError(f"{path}: {exc.detail}") from exc
 
@@ -189,7 +190,8 @@ def ingest(ctx: click.Context, article_id: str, files: tuple[Path, ...], forced_
             with click.open_file("-", "rb") as stdin:
                 body = stdin.read()
             try:
-                submissions.append((path, parse_payload(body, forced_type or "text/plain")))
+                submissions.append((path, parse_payload(
+                    body, forced_type or "text/plain", max_paragraphs=ctx.obj["MAX_PARAGRAPHS"])))
             except IngestError as exc:
                 raise CliError(f"standard input: {exc.detail}") from exc
         else:

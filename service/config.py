@@ -18,6 +18,8 @@ SETTINGS = [
     ("STORE_PATH", "WRITETHRU_STORE", Path, "var/writethru.git", "bare git repository of the store"),
     ("TOKEN", "WRITETHRU_TOKEN", str, "", "bearer token required for POST (empty: open)"),
     ("MAX_BODY", "WRITETHRU_MAX_BODY", int, 5 * 1024 * 1024, "largest request body, bytes"),
+    ("MAX_PARAGRAPHS", "WRITETHRU_MAX_PARAGRAPHS", int, 50_000,
+     "most paragraphs one version may have"),
     ("DURABLE", "WRITETHRU_DURABLE", "bool", True, "fsync objects and ref before answering"),
     ("HOST", "WRITETHRU_HOST", str, "127.0.0.1", "address `writethru serve` binds"),
     ("PORT", "WRITETHRU_PORT", int, 8000, "port `writethru serve` binds"),
@@ -67,6 +69,8 @@ def check(settings: dict) -> None:
     """Raise ConfigError if the settings cannot work together."""
     if settings["MAX_BODY"] <= 0:
         raise ConfigError("WRITETHRU_MAX_BODY must be a positive number of bytes")
+    if settings["MAX_PARAGRAPHS"] <= 0:
+        raise ConfigError("WRITETHRU_MAX_PARAGRAPHS must be a positive number")
     try:
         re.compile(settings["PROMO_PATTERN"])
     except re.error as exc:

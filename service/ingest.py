@@ -87,14 +87,27 @@ class UnprocessablePayload(IngestError):
     """Readable, but not a usable version: no body, empty body, wrong field types, bad ninjs."""
 
 
-def parse_payload(body: bytes, content_type: str | None) -> Submission:
+def parse_payload(body: bytes, content_type: str | None, *,
+                  max_paragraphs: int | None = None) -> Submission:
     """Parse a request body by its content type into a Submission.
 
     Raises:
         UnsupportedContentType: no or unknown content type (415).
         MalformedPayload: not UTF-8, malformed JSON, JSON not an object (400).
-        UnprocessablePayload: no or empty body, wrong field types, ninjs failing its schema (422).
+        UnprocessablePayload: no or empty body, wrong field types, ninjs failing its schema,
+            more than max_paragraphs paragraphs (422).
     """
+    submission = _parse(body, content_type)
+    # A story is tens or hundreds of paragraphs. Five MiB of one-word lines would be millions,
+    # and every diff and page of such a "story" would cost seconds in a worker.
+    if max_paragraphs is not None and len(submission.paragraphs) > max_paragraphs:
+        raise UnprocessablePayload(
+            f"the body has {len(submission.paragraphs):,} paragraphs; at most "
+            f"{max_paragraphs:,} are taken (WRITETHRU_MAX_PARAGRAPHS)", field="body")
+    return submission
+
+
+def _parse(body: bytes, content_type: str | None) -> Submission:
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     if not media_type:
         raise UnsupportedContentType("a Content-Type header is required")

@@ -264,3 +264,12 @@ def test_bad_inputs(body, content_type, error, field):
     assert isinstance(info.value, IngestError)
     assert info.value.detail
     assert info.value.field == field
+
+
+def test_paragraph_limit_names_the_count_and_the_setting():
+    body = "\n\n".join(f"Paragraph {i}." for i in range(11)).encode()
+    assert len(parse_payload(body, "text/plain", max_paragraphs=11).paragraphs) == 11
+    with pytest.raises(UnprocessablePayload) as info:
+        parse_payload(body, "text/plain", max_paragraphs=10)
+    assert "11 paragraphs" in info.value.detail and "WRITETHRU_MAX_PARAGRAPHS" in info.value.detail
+    assert info.value.field == "body"

@@ -4,8 +4,8 @@ Inputs tried (one row each below): article ids with '/', '..', spaces, control c
 characters, a '.lock' ending, a trailing dot, a leading dot or dash, non-ASCII; a body that is
 not UTF-8; malformed JSON; JSON that is not an object; JSON without a body; an empty body and an
 all-white-space body; an unknown content type; a body over the limit; a missing and a wrong
-token; an unknown article and an unknown version; a version that is not a number; a ninjs
-document that fails its schema; a forged listing cursor.
+token; more paragraphs than allowed; an unknown article and an unknown version; a version that
+is not a number; a ninjs document that fails its schema; a forged listing cursor.
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ CASES = [
     ("json empty body", "POST", GOOD, b'{"body": "  "}', "application/json", AUTH, 422),
     ("empty body", "POST", GOOD, b"", TEXT, AUTH, 422),
     ("white space body", "POST", GOOD, b" \n\t\r\n  \n", TEXT, AUTH, 422),
+    ("too many paragraphs", "POST", GOOD, b"\n\n".join(b"p%d" % i for i in range(21)), TEXT, AUTH,
+     422),
     ("unknown content type", "POST", GOOD, b"x", "application/pdf", AUTH, 415),
     ("no content type", "POST", GOOD, b"x", None, AUTH, 415),
     ("body over limit", "POST", GOOD, b"word " * 300, TEXT, AUTH, 413),
@@ -72,7 +74,7 @@ CASES = [
 def guarded(tmp_path_factory):
     store = tmp_path_factory.mktemp("bad") / "store.git"
     app = create_app({"TESTING": True, "STORE_PATH": store, "TOKEN": TOKEN, "MAX_BODY": 1024,
-                      "DURABLE": False})
+                      "MAX_PARAGRAPHS": 20, "DURABLE": False})
     client = app.test_client()
     for body in seed_texts()[:1]:
         # The seed's first version is over this app's 1 KiB limit, so post a short article.
