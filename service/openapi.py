@@ -319,7 +319,8 @@ def _paths() -> dict:
                 "401": _problem("Missing or wrong bearer token (only when one is set)."),
                 "413": _problem("Body larger than the limit (default 5 MiB)."),
                 "415": _problem("Unsupported content type."),
-                "422": _problem("No body text, or a ninjs document that fails its schema."),
+                "422": _problem("No body text, more paragraphs than WRITETHRU_MAX_PARAGRAPHS, or a "
+                                "ninjs document that fails its schema."),
                 "503": _UNAVAILABLE,
             },
         }},
