@@ -33,6 +33,21 @@ def _security_headers(response):
     return response
 
 
+@bp.after_request
+def _revalidate(response):
+    """Let browsers revalidate pages cheaply: an ETag of the page, 304 when it has not changed.
+
+    A page shows the store's latest state (new versions arrive at any time), so it is never
+    cached without asking; the ETag saves sending a long compare page twice.
+    """
+    if request.method in ("GET", "HEAD") and response.status_code == 200 \
+            and response.mimetype == "text/html":
+        response.add_etag()
+        response.headers.setdefault("Cache-Control", "no-cache")
+        response = response.make_conditional(request)
+    return response
+
+
 def _compare_url(article_id: str, a: int | str, b: int | str, **args) -> str:
     return url_for("views.compare", article_id=article_id, spec=f"{a}...{b}", **args)
 

@@ -432,3 +432,32 @@ def test_csp_is_on_error_pages_but_not_on_json(client, demo):
     resp = client.get(f"/api/articles/{DEMO}")
     assert resp.status_code == 200
     assert "Content-Security-Policy" not in resp.headers
+
+
+def test_pages_answer_304_to_their_etag(client_seeded_for_etag):
+    client = client_seeded_for_etag
+    for url in ("/", "/articles/etag-story", "/articles/etag-story/compare/1...2",
+                "/articles/etag-story/versions/2"):
+        first = client.get(url)
+        assert first.status_code == 200 and first.headers["ETag"], url
+        assert first.headers["Cache-Control"] == "no-cache"
+        again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304, url
+        assert again.data == b""
+    # A new version changes the timeline, so the old tag no longer matches.
+    tag = client.get("/articles/etag-story").headers["ETag"]
+    client.post("/api/articles/etag-story/versions", data=b"Three.\n\nParagraphs.\n\nNow.",
+                content_type="text/plain")
+    assert client.get("/articles/etag-story", headers={"If-None-Match": tag}).status_code == 200
+
+
+@pytest.fixture
+def client_seeded_for_etag(tmp_path):
+    from service import create_app
+
+    app = create_app({"TESTING": True, "STORE_PATH": tmp_path / "s.git", "DURABLE": False})
+    client = app.test_client()
+    for body in (b"One.", b"One.\n\nTwo."):
+        assert client.post("/api/articles/etag-story/versions", data=body,
+                           content_type="text/plain").status_code == 201
+    return client
