@@ -72,6 +72,13 @@ def post_version(article_id: str):
 
 def read_body() -> bytes:
     """Read the request body; 413 when it is over the limit, chunked transfer included."""
+    coding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if coding not in ("", "identity"):
+        # RFC 7694: 415 with Accept-Encoding tells the client to send it uncompressed. Decoding
+        # it here would let a small gzip body expand far past the body limit.
+        raise ApiProblem(415, "unsupported-content-encoding", "Unsupported content encoding",
+                         f"Content-Encoding {coding!r} is not accepted; send the body uncompressed.",
+                         headers={"Accept-Encoding": "identity"})
     body = request.get_data(cache=False)
     if len(body) > current_app.config["MAX_BODY"]:
         raise RequestEntityTooLarge()

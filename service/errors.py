@@ -33,8 +33,10 @@ _DOMAIN = [
 class ApiProblem(Exception):
     """A request the handlers refuse: bad parameters, missing credentials."""
 
-    def __init__(self, status: int, slug: str, title: str, detail: str, **extra):
+    def __init__(self, status: int, slug: str, title: str, detail: str, *,
+                 headers: dict | None = None, **extra):
         super().__init__(detail)
+        self.headers = headers or {}
         self.status, self.slug, self.title, self.detail, self.extra = status, slug, title, detail, extra
 
 
@@ -78,7 +80,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiProblem)
     def _api_problem(exc: ApiProblem):
-        headers = {}
+        headers = dict(exc.headers)
         if exc.status == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="writethru"'
         return _answer(exc.status, exc.slug, exc.title, exc.detail, headers, **exc.extra)

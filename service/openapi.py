@@ -17,7 +17,8 @@ FROM_PATTERN = "^(0|[1-9][0-9]{0,8}|latest)$"
 PROBLEM_SLUGS = [
     "invalid-article-id", "invalid-cursor", "article-not-found", "version-not-found", "store-unavailable",
     "malformed-payload", "unsupported-content-type", "unprocessable-payload", "invalid-parameter",
-    "unauthorized", "request-entity-too-large", "method-not-allowed", "not-found",
+    "unauthorized", "unsupported-content-encoding", "request-entity-too-large", "method-not-allowed",
+    "not-found",
     "internal-error",
 ]
 
@@ -318,7 +319,8 @@ def _paths() -> dict:
                 "400": _problem("Invalid article id, body not UTF-8 or malformed JSON."),
                 "401": _problem("Missing or wrong bearer token (only when one is set)."),
                 "413": _problem("Body larger than the limit (default 5 MiB)."),
-                "415": _problem("Unsupported content type."),
+                "415": _problem("Unsupported content type, or a Content-Encoding other than "
+                                "identity (send the body uncompressed)."),
                 "422": _problem("No body text, more paragraphs than WRITETHRU_MAX_PARAGRAPHS, or a "
                                 "ninjs document that fails its schema."),
                 "503": _UNAVAILABLE,

@@ -3,13 +3,15 @@
 Inputs tried (one row each below): article ids with '/', '..', spaces, control characters, 129
 characters, a '.lock' ending, a trailing dot, a leading dot or dash, non-ASCII; a body that is
 not UTF-8; malformed JSON; JSON that is not an object; JSON without a body; an empty body and an
-all-white-space body; an unknown content type; a body over the limit; a missing and a wrong
-token; more paragraphs than allowed; an unknown article and an unknown version; a version that
-is not a number; a ninjs document that fails its schema; a forged listing cursor.
+all-white-space body; an unknown content type; a gzip Content-Encoding; a body over the limit;
+a missing and a wrong token; more paragraphs than allowed; an unknown article and an unknown
+version; a version that is not a number; a ninjs document that fails its schema; a forged
+listing cursor.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import pytest
@@ -50,6 +52,8 @@ CASES = [
      422),
     ("unknown content type", "POST", GOOD, b"x", "application/pdf", AUTH, 415),
     ("no content type", "POST", GOOD, b"x", None, AUTH, 415),
+    ("gzip content encoding", "POST", GOOD, gzip.compress(b"Text."), TEXT,
+     {**AUTH, "Content-Encoding": "gzip"}, 415),
     ("body over limit", "POST", GOOD, b"word " * 300, TEXT, AUTH, 413),
     ("missing token", "POST", GOOD, b"x", TEXT, {}, 401),
     ("wrong token", "POST", GOOD, b"x", TEXT, {"Authorization": "Bearer nope"}, 401),
@@ -108,6 +112,8 @@ def test_bad_input_is_refused_and_changes_nothing(guarded, name, method, url, bo
         assert resp.headers["WWW-Authenticate"].startswith("Bearer")
     if status == 405:
         assert "GET" in resp.headers["Allow"]
+    if name == "gzip content encoding":
+        assert resp.headers["Accept-Encoding"] == "identity"
 
 
 def test_schema_failure_names_the_field(guarded):
