@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from service.diffing import diff_paragraphs, verify  # noqa: E402
+from service.diff import diff_paragraphs, verify  # noqa: E402
 
 SEED_DIR = ROOT / "seeds" / "ap-troops-eastern-europe"
 HTMLDIFF_LIMIT = 20.0  # seconds
@@ -39,7 +39,7 @@ ADVERSARIAL_AIM_MS, ADVERSARIAL_LIMIT = 3000.0, 10.0
 _FIRST_CALL = """
 import json, sys, time
 t = time.perf_counter()
-from service.diffing import diff_paragraphs
+from service.diff import diff_paragraphs
 imported = time.perf_counter() - t
 old, new = json.load(sys.stdin)
 times = []
@@ -277,7 +277,7 @@ def main() -> None:
 
     imported, first, second = first_call_ms(*seed_pair())
     print(f"\nfresh process, seed pair: first diff {first:.2f} ms, second {second:.2f} ms "
-          f"(first/second {first / second:.1f}x); import service.diffing {imported:.0f} ms "
+          f"(first/second {first / second:.1f}x); import service.diff {imported:.0f} ms "
           "(service/__init__ brings Flask)")
 
     seed_ms, _ = figures["seed pair"]

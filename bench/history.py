@@ -30,10 +30,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from service import create_app, diffcache  # noqa: E402
+from service import create_app  # noqa: E402
 from service.ingest import parse_payload  # noqa: E402
-from service.paragraphs import canonical_text, split_text  # noqa: E402
 from service.store import GitStore  # noqa: E402
+from service.store.text import canonical_text, split_text  # noqa: E402
 
 SEED = ROOT / "seeds" / "ap-troops-eastern-europe" / "001_af56ba67cce1b9fd.txt"
 ARTICLE = "long-story"
@@ -102,8 +102,7 @@ def measure(path: Path, repeat: int) -> dict[str, list[float]]:
         for name, call in baselines(path).items():
             results.setdefault(name, []).append(timed(call))
         for page, url in PAGES.items():
-            # Cold: a new app (a new GitStore, nothing remembered) and empty diff caches.
-            diffcache.clear()
+            # Cold: a new app: a new GitStore and a new Differ, nothing remembered.
             client = create_app({"STORE_PATH": path, "TESTING": True}).test_client()
 
             def get(url=url, client=client):

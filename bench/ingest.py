@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from service.ingest import parse_payload  # noqa: E402
-from service.paragraphs import canonical_text, split_text  # noqa: E402
 from service.store import GitStore  # noqa: E402
+from service.store.text import canonical_text, split_text  # noqa: E402
 
 SEED = ROOT / "seeds" / "ap-troops-eastern-europe" / "001_af56ba67cce1b9fd.txt"
 ARTICLES = 5

@@ -2,7 +2,7 @@
 
 import pytest
 
-from service.diffing import annotate, annotate_from_diffs, diff_paragraphs
+from service.diff import annotate, annotate_from_diffs, diff_paragraphs
 
 LEDE_1 = "WASHINGTON (AP) — President Joe Biden is sending troops to Poland and Germany."
 LEDE_3 = "WASHINGTON (AP) — President Joe Biden is sending 3,000 troops to Poland and Germany."

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from service.charts import Point, growth_chart, nice_ceiling
+from service.web.charts import Point, growth_chart, nice_ceiling
 
 SVG = "{http://www.w3.org/2000/svg}"
 

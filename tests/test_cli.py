@@ -131,8 +131,8 @@ def test_diff_prints_the_added_paragraphs_and_the_apostrophe_edit(run, seeded):
 
 
 def _stats():
-    from service.diffing import diff_paragraphs
-    from service.paragraphs import split_text
+    from service.diff import diff_paragraphs
+    from service.store.text import split_text
 
     return diff_paragraphs(split_text(V1.read_text()), split_text(V2.read_text())).stats
 

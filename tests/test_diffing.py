@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from service import align, inline, moves
-from service.diffing import LossError, diff_paragraphs, display_rows, verify
-from service.inline import Words, score, segments
-from service.tokens import CAPACITY, Encoder, TooManyTokens, code_point
+from service.diff import LossError, align, diff_paragraphs, display_rows, inline, moves, verify
+from service.diff.inline import Words, score, segments
+from service.diff.tokens import CAPACITY, Encoder, TooManyTokens, code_point
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seeds" / "ap-troops-eastern-europe"
 

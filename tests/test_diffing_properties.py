@@ -3,8 +3,7 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service import align, inline
-from service.diffing import diff_paragraphs, display_rows, verify
+from service.diff import align, diff_paragraphs, display_rows, inline, verify
 
 # Reproducible in CI: the same examples every run, no time limit per example.
 PROPS = settings(

@@ -8,9 +8,10 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from service import create_app, feeds
+from service import create_app
 from service.ingest import parse_payload
 from service.store import GitStore
+from service.web import feeds
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "ap-troops-eastern-europe"
 V1, V2 = sorted(SEED.glob("*.txt"))

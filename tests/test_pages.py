@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from service import diffing, pages
+from service import diff as diffing
 from service.versionspec import BadVersion, parse_range
+from service.web import page_rows as pages
 
 
 @pytest.mark.parametrize(("spec", "parsed"), [("1...2", (1, 2)), ("2...latest", (2, "latest")),
@@ -33,12 +34,12 @@ def test_fold_rows_groups_unchanged_runs_and_promo_lines():
     new = ["A.", "B.", "WATCH: video", "New.", "C."]
     diff = diffing.diff_paragraphs(old, new, promo_pattern=r"^WATCH:")
     rows = pages.build_rows(diffing.display_rows(diff), old, new)
-    blocks = pages.fold_rows(rows, show_unchanged=False)
-    shape = [(b.kind, len(b.rows)) if isinstance(b, pages.Fold) else b.kind for b in blocks]
+    blocks = diffing.fold_rows(rows, show_unchanged=False, describe=pages.describe)
+    shape = [(b.kind, len(b.rows)) if isinstance(b, diffing.Fold) else b.kind for b in blocks]
     assert shape == [("unchanged", 2), ("promo", 1), "added", ("unchanged", 1)]
     assert blocks[0].label == "2 unchanged paragraphs" and blocks[1].label == "Promotional line"
     assert [r.anchor for r in rows if r.anchor] == ["c1", "c2"]
-    shown = pages.fold_rows(rows, show_unchanged=True)
+    shown = diffing.fold_rows(rows, show_unchanged=True, describe=pages.describe)
     assert [b.kind for b in shown] == ["unchanged", "unchanged", "promo", "added", "unchanged"]
 
 

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.paragraphs import canonical_text, count_words, paragraphs_from_html, split_text
+from service.ingest.html import paragraphs_from_html
+from service.store.text import canonical_text, count_words, split_text
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds" / "ap-troops-eastern-europe"
 

@@ -646,6 +646,6 @@ def test_the_store_does_not_import_ingest():
                          cwd=Path(__file__).resolve().parent.parent).stdout
     assert out == "[]\n"
     from service.ingest import Submission as FromIngest
-    from service.submission import Submission
+    from service.store.submission import Submission
 
     assert FromIngest is Submission

@@ -2,7 +2,7 @@
 
 import pytest
 
-from service.summary import describe_change
+from service.diff import describe_change
 
 ZERO = {"unchanged": 0, "changed": 0, "added": 0, "removed": 0, "moved": 0,
         "words_added": 0, "words_removed": 0}

@@ -3,7 +3,7 @@
 import pytest
 
 from service.config import DEFAULT_PROMO_PATTERN as CONFIG_PATTERN
-from service.typography import DEFAULT_PROMO_PATTERN, is_promo, normalise
+from service.diff.typography import DEFAULT_PROMO_PATTERN, is_promo, normalise
 
 
 @pytest.mark.parametrize(

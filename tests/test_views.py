@@ -10,9 +10,11 @@ import json
 import pytest
 from bs4 import BeautifulSoup
 
-from service import create_app, diffing, views
+from service import create_app
+from service import diff as diffing
 from service.config import SEEDS_DIR
 from service.ingest import parse_payload
+from service.web import views
 
 DEMO = "ap-troops-eastern-europe"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -308,7 +310,7 @@ def test_compare_shows_metadata_changes(client, store):
 
 
 @pytest.mark.parametrize(("spec", "status"), [
-    ("1..2", 400), ("1....2", 400), ("a...b", 400), ("0...1", 400), ("-1...2", 400),
+    ("1..2", 400), ("1....2", 400), ("a...b", 400), ("1...0", 400), ("-1...2", 400),
     ("01...2", 400), ("1...2...3", 400), ("1...", 400), ("...2", 400), ("1 ...2", 400),
     ("1...99", 404), ("3...latest", 404), ("9999999999...1", 400),
 ])
@@ -317,6 +319,18 @@ def test_compare_refuses_bad_addresses(client, demo, spec, status):
     assert soup.h1.get_text() in {"Not a compare address", "Version not found"}
     links = [a["href"] for a in soup.select(".next-steps a")]
     assert "/" in links
+
+
+def test_compare_from_the_empty_story_shows_every_paragraph_added(client, store):
+    # 0 is the empty story before v1, as in the API's diff (from=0) and `writethru diff ID 0`.
+    store.save("single", text_version("First.\n\nSecond."))
+    soup = get_html(client, "/articles/single/compare/0...1")
+    assert "the empty story before v1" in soup.select_one(".lede").get_text()
+    assert [r.get_text(" ", strip=True) for r in soup.select(".stat strong")][:2] == ["2", "0"]
+    # The form's default `from` is the version before `to`, the same rule as the API's.
+    resp = client.get("/articles/single/compare")
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == "/articles/single/compare/0...latest"
 
 
 # -- annotated version ---------------------------------------------------------------------

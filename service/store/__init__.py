@@ -27,8 +27,6 @@ from pathlib import Path
 
 import git
 
-from ..paragraphs import count_words, first_words, split_text
-from ..submission import Submission
 from .errors import (
     ArticleNotFound,
     InvalidArticleId,
@@ -42,6 +40,8 @@ from .ids import ARTICLE_ID_PATTERN, ARTICLE_ID_RE, ARTICLE_ID_RULE, validate_ar
 from .index import ArticleIndex, Row, decode_cursor
 from .objects import ObjectReader, ObjectWriter, object_id
 from .refs import RefChanged, article_lock, file_lock, list_refs, read_ref, update_ref
+from .submission import Submission
+from .text import count_words, first_words, split_text
 
 __all__ = [
     "ARTICLE_ID_PATTERN", "ARTICLE_ID_RE", "ARTICLE_ID_RULE", "ArticleNotFound", "ArticleSummary",

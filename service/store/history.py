@@ -15,8 +15,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..paragraphs import count_words, split_text
 from .objects import CommitData, ObjectReader
+from .text import count_words, split_text
 
 # VersionInfos remembered per store, over all heads (each holds its metadata, well under 1 KB
 # once shared between versions whose meta.json did not change).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from service.openapi import document
+from service.web.openapi import document
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,7 @@
+"""The `writethru` command line: click commands and their terminal rendering."""
+
+from __future__ import annotations
+
+from .commands import cli, main, serve
+
+__all__ = ["cli", "main", "serve"]

@@ -1,0 +1,261 @@
+"""The `writethru` command line: serve, ingest, import, log, diff, seed."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .. import config, versionspec
+from .. import json_shapes as shapes
+from ..diff import BadIgnore, Differ, parse_ignore
+from ..ingest import IngestError, parse_payload
+from ..plural import plural
+from ..store import GitStore, validate_article_id
+from . import terminal
+from .errors import CliError, user_errors
+from .files import load, parse_file
+
+
+def _settings(store: Path | None) -> dict:
+    settings = config.defaults()
+    with user_errors():
+        settings.update(config.from_env())
+        if store is not None:
+            settings["STORE_PATH"] = store
+        config.check(settings)
+    return settings
+
+
+def _open_store(ctx: click.Context, *, create: bool, durable: bool | None = None) -> GitStore:
+    settings = ctx.obj
+    path = Path(settings["STORE_PATH"])
+    if not create and not path.exists():
+        raise CliError(f"no store at {path} (set --store or WRITETHRU_STORE, or load articles "
+                       "with 'writethru seed' or 'writethru ingest')")
+    store = GitStore(path, durable=settings["DURABLE"] if durable is None else durable)
+    with user_errors():
+        # Reading a path that is not a store must say so, not "no article".
+        store.init() if create else store.check()
+    return store
+
+
+def _check_id(article_id: str) -> str:
+    with user_errors():
+        validate_article_id(article_id)
+    return article_id
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", type=click.Path(path_type=Path), envvar="WRITETHRU_STORE",
+              help="Bare git repository of the store  [env: WRITETHRU_STORE; "
+                   "default: var/writethru.git]")
+@click.version_option(package_name="writethru")
+@click.pass_context
+def cli(ctx: click.Context, store: Path | None):
+    """Keep every version of a news article in git and see how it changed."""
+    ctx.obj = _settings(store)
+
+
+@cli.command()
+@click.option("--host", help="Address to bind  [env: WRITETHRU_HOST; default: 127.0.0.1]")
+@click.option("--port", type=click.IntRange(1, 65535),
+              help="Port to bind  [env: WRITETHRU_PORT; default: 8000]")
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Gunicorn worker processes  [env: WRITETHRU_WORKERS; default: 2]")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None):
+    """Serve the web pages and the API under gunicorn until interrupted."""
+    from gunicorn.app.base import BaseApplication
+
+    from ..web import create_app
+
+    settings = ctx.obj
+    _open_store(ctx, create=True)
+    # Workers build their own app from the environment; --store must reach them too.
+    os.environ["WRITETHRU_STORE"] = str(settings["STORE_PATH"])
+    with user_errors():
+        app = create_app()  # fail here, with one line, rather than in every worker
+    # Compile the templates once in the master: forked workers share them, and nobody's first
+    # page pays ~50 ms of Jinja compiling.
+    for name in app.jinja_env.list_templates():
+        app.jinja_env.get_template(name)
+
+    options = {
+        "bind": f"{host or settings['HOST']}:{port or settings['PORT']}",
+        "workers": workers or settings["WORKERS"],
+        "accesslog": "-",
+        "proc_name": "writethru",
+        # Workers fork from a master that already imported and built the app (templates
+        # compiled); the store opens nothing until a request, so nothing is shared by mistake.
+        "preload_app": True,
+        # gunicorn 24+ opens a control socket at one fixed path per user; two servers would clash.
+        "control_socket_disable": True,
+    }
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                if key in self.cfg.settings:  # older gunicorn lacks some settings
+                    self.cfg.set(key, value)
+
+        def load(self):
+            return app
+
+    click.echo(f"writethru: serving {settings['STORE_PATH']} on http://{options['bind']}/ "
+               f"with {options['workers']} workers", err=True)
+    Server().run()
+
+
+@cli.command()
+@click.argument("article_id", metavar="ID")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, allow_dash=True))
+@click.option("--type", "-t", "forced_type", metavar="CONTENT-TYPE",
+              help="Content type of every file (default: from the name; text/plain for -)")
+@click.pass_context
+def ingest(ctx: click.Context, article_id: str, files: tuple[Path, ...], forced_type: str | None):
+    """Save each FILE as the next version of article ID.
+
+    Files are saved in the order given; '-' reads standard input. The format comes from the
+    name (.txt, .json, .html) or --type. Every file is read and checked before anything is
+    saved: if one is refused, none is.
+    """
+    _check_id(article_id)
+    submissions = []
+    for path in files:
+        if str(path) == "-":
+            with click.open_file("-", "rb") as stdin:
+                body = stdin.read()
+            try:
+                submissions.append((path, parse_payload(
+                    body, forced_type or "text/plain", max_paragraphs=ctx.obj["MAX_PARAGRAPHS"])))
+            except IngestError as exc:
+                raise CliError(f"standard input: {exc.detail}") from exc
+        else:
+            submissions.append((path, parse_file(path, forced_type)))
+    store = _open_store(ctx, create=True)
+    with user_errors():
+        for path, submission in submissions:
+            saved = store.save(article_id, submission)
+            name = "standard input" if str(path) == "-" else str(path)
+            if saved.created:
+                click.echo(f"{name}: {article_id} v{saved.version} ({saved.commit[:7]})")
+            else:
+                click.echo(f"{name}: identical to {article_id} v{saved.version}, nothing saved")
+
+
+@cli.command(name="import")
+@click.argument("directory", metavar="DIR",
+                type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Show a progress bar on stderr")
+@click.pass_context
+def import_(ctx: click.Context, directory: Path, progress: bool):
+    """Load many articles at once: one folder per article under DIR.
+
+    The folder's name is the article id; its files are the versions, in name order. Every
+    file is checked before anything is written. Writes with relaxed durability and syncs once
+    at the end. Versions already in the store are skipped, so a second import adds nothing.
+    """
+    store = _open_store(ctx, create=True, durable=False)
+    started = time.monotonic()
+    try:
+        counts = load(store, directory, progress=progress)
+    finally:
+        with user_errors():
+            store.sync()
+    seconds = time.monotonic() - started
+    click.echo(f"Imported {plural(counts['articles'], 'article')} from {directory}: "
+               f"{plural(counts['created'], 'new version')}, {counts['identical']} identical, "
+               f"{counts['present']} already present ({seconds:.1f} s)")
+
+
+@cli.command()
+@click.pass_context
+def seed(ctx: click.Context):
+    """Load the demo articles from seeds/ (idempotent)."""
+    store = _open_store(ctx, create=True)
+    counts = load(store, config.SEEDS_DIR, progress=False)
+    if counts["created"] == 0:
+        click.echo(f"Seeds already loaded ({plural(counts['articles'], 'article')}, "
+                   f"{plural(counts['present'], 'version')} in {ctx.obj['STORE_PATH']}); "
+                   "nothing added")
+    else:
+        click.echo(f"Seeded {plural(counts['articles'], 'article')} into "
+                   f"{ctx.obj['STORE_PATH']}: {plural(counts['created'], 'new version')}, "
+                   f"{counts['present']} already present")
+
+
+@cli.command()
+@click.argument("article_id", metavar="ID")
+@click.pass_context
+def log(ctx: click.Context, article_id: str):
+    """List the versions of article ID, newest first, with what each changed."""
+    _check_id(article_id)
+    store = _open_store(ctx, create=False)
+    with user_errors():
+        infos = store.versions(article_id)
+        changes = _differ(ctx, store).change_stats(article_id, infos)
+    click.echo(terminal.render_log(infos, changes), color=None)
+
+
+def _differ(ctx: click.Context, store: GitStore) -> Differ:
+    return Differ(store, ctx.obj["PROMO_PATTERN"])
+
+
+def _parse_version_arg(value: str | None, name: str, *, allow_zero: bool) -> int | str | None:
+    if value is None:
+        return None
+    try:
+        return versionspec.parse_version(value, allow_zero=allow_zero)
+    except versionspec.BadVersion as exc:
+        raise CliError(f"{name} {exc}", exit_code=2) from exc
+
+
+@cli.command()
+@click.argument("article_id", metavar="ID")
+@click.argument("a", required=False)
+@click.argument("b", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON diff document")
+@click.option("--ignore", "ignore_text", metavar="WHAT", default="",
+              help="Differences not to count, as the API's ignore=: 'typography' (quotes, "
+                   "dashes, white space and Unicode forms)")
+@click.option("--ignore-typography", is_flag=True, hidden=True,
+              help="Same as --ignore typography (kept for scripts written before --ignore)")
+@click.option("--all", "-a", "show_unchanged", is_flag=True, help="Show unchanged paragraphs too")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour the output (auto: when stdout is a terminal)")
+@click.pass_context
+def diff(ctx: click.Context, article_id: str, a: str | None, b: str | None, as_json: bool,
+         ignore_text: str, ignore_typography: bool, show_unchanged: bool, color: str):
+    """Show how article ID changed from version A to B.
+
+    Without A and B: the latest version against the one before. With A only: A against the
+    latest. A may be 0, the empty story before version 1; either may be 'latest'.
+    """
+    _check_id(article_id)
+    start = _parse_version_arg(a, "A", allow_zero=True)
+    end = _parse_version_arg(b, "B", allow_zero=False)
+    try:
+        ignore = parse_ignore("typography" if ignore_typography else ignore_text)
+    except BadIgnore as exc:
+        raise CliError(f"--ignore: {exc}", exit_code=2) from exc
+    store = _open_store(ctx, create=False)
+    with user_errors():
+        result, old, new = _differ(ctx, store).compare(article_id, start, end or "latest", ignore)
+    if as_json:
+        doc = shapes.diff(article_id, old, new, result, ignore)
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    colour = {"always": True, "never": False}.get(color, sys.stdout.isatty())
+    click.echo(terminal.render_diff(article_id, result, old, new, colour=colour,
+                                    show_unchanged=show_unchanged), color=colour)
+
+
+def main() -> None:
+    """Run the command line (the `writethru` console script)."""
+    cli(prog_name="writethru")

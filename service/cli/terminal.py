@@ -1,0 +1,81 @@
+"""How a diff and a history look in a terminal: coloured when asked, plain markers otherwise."""
+
+from __future__ import annotations
+
+import click
+
+from ..diff import Fold, describe_change, fold_rows
+
+
+def render_log(infos, changes) -> str:
+    """Return the versions, newest first, one line each, like `git log --oneline`."""
+    lines = []
+    for info, stats in zip(infos, changes, strict=True):
+        # Version 1 is all new: show it as added to the empty story.
+        change = describe_change(stats if stats is not None else {"added": info.paragraphs})
+        when = info.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        label = info.meta.get("label")
+        lines.append(
+            click.style(f"v{info.version:<3} {info.commit[:7]}", fg="yellow")
+            + f"  {when}  {info.paragraphs:>3} paragraphs {info.words:>6} words  {change}"
+            + (f"  [{label}]" if label else "")
+        )
+    return "\n".join(reversed(lines))
+
+
+def render_diff(article_id: str, result, old, new, *, colour: bool, show_unchanged: bool) -> str:
+    """Return the paragraph diff of old (None: the empty story) and new as terminal text."""
+    stats = result.stats
+    header = (f"{article_id} v{old.version if old else 0}..v{new.version}: "
+              f"{describe_change(stats)}; {stats['unchanged']} unchanged, "
+              f"+{stats['words_added']}/-{stats['words_removed']} words")
+    lines = [click.style(header, bold=True)]
+    lines += _render_rows(result.rows, old.paragraphs if old else [], new.paragraphs, colour,
+                          show_unchanged)
+    return "\n".join(lines)
+
+
+# Segment ops as the diff engine names them -> (plain marker open, close, colour).
+_SEGMENT_STYLE = {
+    "insert": ("{+", "+}", "green"),
+    "delete": ("[-", "-]", "red"),
+}
+
+
+def _segments(segments, colour: bool) -> str:
+    out = []
+    for seg in segments:
+        style = _SEGMENT_STYLE.get(seg["op"])
+        if style is None:
+            out.append(seg["text"])
+        elif colour:
+            out.append(click.style(seg["text"], fg=style[2], bold=True, underline=True))
+        else:
+            out.append(f"{style[0]}{seg['text']}{style[1]}")
+    return "".join(out)
+
+
+def _render_rows(rows, old, new, colour: bool, show_unchanged: bool) -> list[str]:
+    lines: list[str] = []
+    # Promo lines stay visible here, tagged: a terminal cannot unfold them as a page can.
+    for block in fold_rows(rows, show_unchanged, fold_promo=False):
+        if isinstance(block, Fold):
+            lines.append(click.style(f"  ... {block.label}", dim=True))
+            continue
+        row = block
+        kind, left, right = row["kind"], row.get("left"), row.get("right")
+        if kind == "unchanged":
+            lines.append(f"  ¶{right + 1} {new[right]}")
+        elif kind == "added":
+            lines.append(click.style(f"+ ¶{right + 1} {new[right]}", fg="green"))
+        elif kind == "removed":
+            lines.append(click.style(f"- ¶{left + 1} {old[left]}", fg="red"))
+        else:
+            mark = "~" if kind == "changed" else ">"
+            where = f"¶{left + 1}->¶{right + 1}"
+            text = _segments(row["segments"], colour) if row.get("segments") else new[right]
+            head = click.style(f"{mark} {where}", fg="yellow" if kind == "changed" else "cyan")
+            lines.append(f"{head} {text}" + (" (moved)" if kind == "moved" else ""))
+        if row.get("promo"):
+            lines[-1] += click.style("  [promo]", dim=True)
+    return lines

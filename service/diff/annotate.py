@@ -1,0 +1,65 @@
+"""Annotate: for each paragraph of a version, the version it came in and the one that last edited it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from .engine import Diff, check_paragraphs, diff_paragraphs
+
+
+def annotate_from_diffs(paragraphs: Sequence[str], diffs: Sequence[Diff | Mapping]) -> list[dict]:
+    """Annotate the last version from the diffs between consecutive versions.
+
+    Args:
+        paragraphs: the last version's paragraphs (version len(diffs) + 1).
+        diffs: diffs[k] is the diff of version k+1 to version k+2 (a `Diff` or its
+            `to_dict()` form, e.g. from a cache keyed by commit ids).
+
+    Returns one dict per paragraph: {"index", "text", "first_version", "last_changed_version"},
+    versions counted from 1. Unchanged and moved rows carry a paragraph's history forward;
+    changed rows and moved rows with segments also make this version its last change.
+
+    Raises:
+        ValueError: the diffs do not chain (paragraph counts disagree).
+    """
+    check_paragraphs("paragraphs", paragraphs)
+    rows_list = [d.rows if isinstance(d, Diff) else d["rows"] for d in diffs]
+    count = sum(1 for r in rows_list[0] if r["left"] is not None) if rows_list else len(paragraphs)
+    history = [(1, 1)] * count
+    for v, rows in enumerate(rows_list, start=2):
+        lefts = sum(1 for r in rows if r["left"] is not None)
+        if lefts != len(history):
+            raise ValueError(
+                f"diff {v - 1}->{v} has {lefts} old paragraphs, version {v - 1} has {len(history)}"
+            )
+        nxt: list[tuple[int, int]] = [(v, v)] * sum(1 for r in rows if r["right"] is not None)
+        for r in rows:
+            j = r["right"]
+            if j is None or r["kind"] == "added":
+                continue
+            first, last = history[r["left"]]
+            edited = r["kind"] == "changed" or "segments" in r
+            nxt[j] = (first, v if edited else last)
+        history = nxt
+    if len(history) != len(paragraphs):
+        raise ValueError(f"the diffs end with {len(history)} paragraphs, not {len(paragraphs)}")
+    return [
+        {"index": k, "text": text, "first_version": f, "last_changed_version": last}
+        for k, (text, (f, last)) in enumerate(zip(paragraphs, history, strict=True))
+    ]
+
+
+def annotate(versions: Sequence[Sequence[str]], *, ignore_typography: bool = False) -> list[dict]:
+    """Annotate the last of `versions` (oldest first): where each paragraph came from.
+
+    Raises:
+        ValueError: `versions` is empty.
+        TypeError: a version is not a sequence of str.
+    """
+    if not versions:
+        raise ValueError("annotate needs at least one version")
+    diffs = [
+        diff_paragraphs(a, b, ignore_typography=ignore_typography)
+        for a, b in zip(versions, versions[1:], strict=False)
+    ]
+    return annotate_from_diffs(versions[-1], diffs)

@@ -1,0 +1,168 @@
+"""JSON API under /api: thin handlers that parse, call the store or the diff engine, and shape."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import Blueprint, current_app, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from .. import json_shapes as shapes
+from .. import versionspec
+from ..diff import BadIgnore, Ignore, ignore_label, parse_ignore
+from ..ingest import parse_payload
+from ..store import validate_article_id
+from . import openapi
+from .http import IMMUTABLE, REVALIDATE, conditional_json, current_differ, current_store
+from .problems import Problem, invalid_parameter
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+health_bp = Blueprint("health", __name__)
+
+MAX_PAGE = 200
+
+
+def _require_token() -> None:
+    token = current_app.config["TOKEN"]
+    if not token:
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    # compare_digest: the time taken must not tell how much of the token was right.
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise Problem("unauthorized", "Sending versions needs 'Authorization: Bearer <token>' with the "
+                      "server's WRITETHRU_TOKEN.")
+
+
+def parse_version(value: str, name: str, *, allow_zero: bool = False) -> int | str:
+    """Parse a version parameter, or answer 400 naming it."""
+    try:
+        return versionspec.parse_version(value, allow_zero=allow_zero)
+    except versionspec.BadVersion as exc:
+        raise invalid_parameter(name, f"{name} {exc}.") from exc
+
+
+def ignore_param() -> Ignore:
+    """Parse the `ignore` parameter, or answer 400 naming it."""
+    try:
+        return parse_ignore(request.args.get("ignore"))
+    except BadIgnore as exc:
+        raise invalid_parameter("ignore", f"{exc}.") from exc
+
+
+# <anytext:...> so that an id with a slash or newline reaches validation and gets its 400, not a bare 404.
+@bp.post("/articles/<anytext:article_id>/versions")
+def post_version(article_id: str):
+    """Ingest a version of an article."""
+    _require_token()
+    validate_article_id(article_id)
+    submission = parse_payload(read_body(), request.headers.get("Content-Type"),
+                               max_paragraphs=current_app.config["MAX_PARAGRAPHS"])
+    saved = current_store().save(article_id, submission)
+    body = {"article": saved.article, "version": saved.version, "commit": saved.commit,
+            "created": saved.created}
+    location = url_for("api.get_version", article_id=article_id, n=str(saved.version))
+    return body, (201 if saved.created else 200), {"Location": location}
+
+
+def read_body() -> bytes:
+    """Read the request body; 413 when it is over the limit, chunked transfer included."""
+    coding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if coding not in ("", "identity"):
+        # RFC 7694: 415 with Accept-Encoding tells the client to send it uncompressed. Decoding
+        # it here would let a small gzip body expand far past the body limit.
+        raise Problem("unsupported-content-encoding",
+                      f"Content-Encoding {coding!r} is not accepted; send the body uncompressed.",
+                      headers={"Accept-Encoding": "identity"})
+    body = request.get_data(cache=False)
+    if len(body) > current_app.config["MAX_BODY"]:
+        raise RequestEntityTooLarge()
+    return body
+
+
+@bp.get("/articles")
+def list_articles():
+    """List articles, most recently updated first, with cursor pagination."""
+    raw_limit = request.args.get("limit", "50")
+    if not (raw_limit.isascii() and raw_limit.isdigit() and 1 <= int(raw_limit) <= MAX_PAGE):
+        raise invalid_parameter("limit",
+                                f"limit must be a number from 1 to {MAX_PAGE}, got {raw_limit!r}.")
+    query = request.args.get("q") or None
+    summaries, cursor = current_store().list_articles(
+        limit=int(raw_limit), cursor=request.args.get("cursor") or None, query=query)
+    next_url = None
+    if cursor:
+        next_url = url_for("api.list_articles", limit=raw_limit, cursor=cursor, q=query)
+    body = {"articles": [shapes.article_summary(s) for s in summaries], "next": next_url}
+    headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
+    return conditional_json(body, cache_control=REVALIDATE, headers=headers)
+
+
+@bp.get("/articles/<article_id>")
+def get_article(article_id: str):
+    """Return an article and its versions."""
+    validate_article_id(article_id)
+    infos = current_store().versions(article_id)
+    return conditional_json(shapes.article(article_id, infos), etag=infos[-1].commit,
+                            cache_control=REVALIDATE)
+
+
+@bp.get("/articles/<article_id>/versions/<n>")
+def get_version(article_id: str, n: str):
+    """Return one version: text, paragraphs, metadata."""
+    validate_article_id(article_id)
+    number = parse_version(n, "version")
+    v = current_store().read(article_id, number)
+    cache = REVALIDATE if number == "latest" else IMMUTABLE
+    return conditional_json(shapes.version(v), etag=v.commit, cache_control=cache)
+
+
+@health_bp.get("/healthz")
+def healthz():
+    """Report liveness and whether the store can be read."""
+    current_store().check()
+    return {"status": "ok"}, 200, {"Cache-Control": "no-store"}
+
+
+def _fixed(*versions) -> bool:
+    """True when every version parameter names a number, so the answer can never change."""
+    return all(v != "latest" for v in versions)
+
+
+@bp.get("/articles/<article_id>/diff")
+def get_diff(article_id: str):
+    """Return the paragraph diff of two versions (default: the one before `to`, and `to`)."""
+    validate_article_id(article_id)
+    ignore = ignore_param()
+    to = parse_version(request.args.get("to", "latest"), "to")
+    start = None
+    if "from" in request.args:
+        start = parse_version(request.args["from"], "from", allow_zero=True)
+    differ = current_differ()
+    diff, old, new = differ.compare(article_id, start, to, ignore)
+    body = shapes.diff(article_id, old, new, diff, ignore)
+    # Rows carry promo flags, which follow WRITETHRU_PROMO_PATTERN: a new pattern, a new tag.
+    promo = hashlib.sha1((differ.promo_pattern or "").encode()).hexdigest()[:8]
+    tag = f"{old.commit if old else 'empty'}..{new.commit}.{ignore_label(ignore) or 'exact'}.{promo}"
+    fixed = _fixed(to, start if start is not None else to)  # a defaulted `from` follows `to`
+    return conditional_json(body, etag=tag, cache_control=IMMUTABLE if fixed else REVALIDATE)
+
+
+@bp.get("/articles/<article_id>/annotate")
+def get_annotate(article_id: str):
+    """Return, for every paragraph of a version, the version that brought it in and its last edit."""
+    validate_article_id(article_id)
+    number = parse_version(request.args.get("version", "latest"), "version")
+    ignore = ignore_param()
+    paragraphs, target = current_differ().annotate(article_id, number, ignore)
+    body = {"article": article_id, "version": target.version, "commit": target.commit,
+            "paragraphs": paragraphs}
+    tag = f"{target.commit}.annotate.{ignore_label(ignore) or 'exact'}"
+    return conditional_json(body, etag=tag, cache_control=IMMUTABLE if _fixed(number) else REVALIDATE)
+
+
+@bp.get("/openapi.json")
+def get_openapi():
+    """Return the OpenAPI 3.1 document of this API."""
+    return conditional_json(openapi.document(), cache_control=REVALIDATE)

@@ -1,0 +1,39 @@
+"""The Flask app: settings, services (store, Differ), blueprints and the one error path."""
+
+from __future__ import annotations
+
+from flask import Flask
+from jinja2 import StrictUndefined
+
+from .. import config
+from ..diff import Differ
+from ..store import GitStore
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the app; the only wiring point."""
+    app = Flask("service.web", static_folder=str(config.STATIC_DIR), static_url_path="/static")
+    app.config.from_mapping(config.defaults())
+    app.config.update(test_config if test_config is not None else config.from_env())
+    config.check(app.config)
+    # Flask answers 413 itself when Content-Length is over the limit. A chunked body has no
+    # Content-Length: its stream is cut at this size instead, so one byte more lets the ingest
+    # handler tell "exactly at the limit" from "over it" (see api.read_body).
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY"] + 1
+    # A mistyped template variable fails a test instead of rendering as nothing.
+    app.jinja_env.undefined = StrictUndefined
+
+    from . import api, errors, feeds, views
+    from .http import AnyTextConverter, strip_trailing_slash
+
+    store = GitStore(app.config["STORE_PATH"], durable=app.config["DURABLE"])
+    app.extensions["store"] = store
+    app.extensions["differ"] = Differ(store, app.config["PROMO_PATTERN"])
+    app.url_map.converters["anytext"] = AnyTextConverter
+    app.before_request(strip_trailing_slash)
+    errors.register_error_handlers(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(api.health_bp)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(feeds.bp)
+    return app

@@ -1,0 +1,112 @@
+"""What the pages show, shaped from store and diff data: compare rows, headlines, ages. No Flask."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..store.text import first_words
+
+AGE_BUCKETS = 6  # age-0 (the first version) .. age-5 (the newest); the stylesheet has six shades
+
+
+def headline(meta: dict, paragraphs=None) -> tuple[str, bool]:
+    """Return (headline, made_up): the stored headline, else the first paragraph's first words."""
+    given = (meta or {}).get("headline") or ""
+    if given.strip():
+        return given.strip(), False
+    for paragraph in paragraphs or ():
+        if paragraph.strip():
+            return first_words(paragraph), True
+    return "Untitled article", True
+
+
+@dataclass
+class Row:
+    """One line of the compare view: at most one old and one new paragraph."""
+
+    kind: str                      # unchanged, changed, added, removed, moved, moved_away
+    left: int | None               # index in the old version
+    right: int | None              # index in the new version
+    left_text: str | None = None
+    right_text: str | None = None
+    left_segments: list | None = None    # equal + delete, for the old side of an edit
+    right_segments: list | None = None   # equal + insert
+    inline_segments: list | None = None  # all three, for the one-column layout
+    promo: bool = False
+    anchor: str | None = None      # c1, c2, ... on every change
+    moved_from: int | None = None  # for a moved row: the old index
+    moved_to: int | None = None    # for a moved-away placeholder: the new index
+
+
+def _split_segments(segments):
+    left = [s for s in segments if s["op"] != "insert"]
+    right = [s for s in segments if s["op"] != "delete"]
+    return left, right
+
+
+def build_rows(display: list[dict], old: list[str], new: list[str]) -> list[Row]:
+    """Turn diff.display_rows output into Rows with texts, split segments and change anchors."""
+    moved_segments = {r["left"]: r["segments"] for r in display
+                      if r["kind"] == "moved" and r.get("segments")}
+    rows = []
+    changes = 0
+    for item in display:
+        kind, left, right = item["kind"], item.get("left"), item.get("right")
+        row = Row(kind=kind, left=left, right=right, promo=bool(item.get("promo")),
+                  left_text=old[left] if left is not None else None,
+                  right_text=new[right] if right is not None else None)
+        segments = item.get("segments")
+        if kind == "changed" and segments:
+            row.left_segments, row.right_segments = _split_segments(segments)
+            row.inline_segments = segments
+        elif kind == "moved":
+            row.moved_from = item.get("from", left)
+            row.left_text = None  # the old text shows where it stood, in the moved_away row
+            if segments:
+                row.right_segments = _split_segments(segments)[1]
+        elif kind == "moved_away":
+            row.moved_to = item["to"]
+            if left in moved_segments:
+                row.left_segments = _split_segments(moved_segments[left])[0]
+        if kind != "unchanged":
+            changes += 1
+            row.anchor = f"c{changes}"
+        rows.append(row)
+    return rows
+
+
+def describe(row: Row) -> tuple[str, bool]:
+    """Return (kind, promo) of a row, as `diff.fold_rows` asks."""
+    return row.kind, row.promo
+
+
+@dataclass(frozen=True)
+class EmptyStory:
+    """Version 0, the empty story before version 1, as the compare page shows it."""
+
+    version: int = 0
+    paragraphs: tuple = ()
+    meta: dict = field(default_factory=dict)
+    created_at: None = None
+
+
+def safe_link(url: str | None) -> str | None:
+    """Return url when it is an absolute http(s) address, else None (no javascript: links)."""
+    if url and re.match(r"^https?://[^\s]+$", url.strip(), re.IGNORECASE):
+        return url.strip()
+    return None
+
+
+def age_bucket(first_version: int, latest: int) -> int:
+    """Map the version a paragraph came in to one of AGE_BUCKETS shades (0 oldest, 5 newest)."""
+    if latest <= 1:
+        return 0
+    return round((first_version - 1) * (AGE_BUCKETS - 1) / (latest - 1))
+
+
+def meta_changes(old: dict, new: dict) -> list[tuple[str, str | None, str | None]]:
+    """Return (field, old, new) for the metadata a reader would notice changing."""
+    fields = ("headline", "byline", "label", "editor_note", "url", "published_at")
+    return [(name, old.get(name), new.get(name)) for name in fields
+            if (old.get(name) or None) != (new.get(name) or None)]
