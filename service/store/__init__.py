@@ -27,6 +27,7 @@ from pathlib import Path
 
 import git
 
+from .commits import NOT_IDENTITY, blob_id, commit_message, identity_id, meta_json
 from .errors import (
     ArticleNotFound,
     InvalidArticleId,
@@ -35,13 +36,21 @@ from .errors import (
     StoreUnavailable,
     VersionNotFound,
 )
-from .history import HistoryCache, Version, VersionInfo, latest_number, walk_infos
+from .history import (
+    HistoryCache,
+    Version,
+    VersionInfo,
+    latest_number,
+    no_version,
+    version_number,
+    walk_infos,
+)
 from .ids import ARTICLE_ID_PATTERN, ARTICLE_ID_RE, ARTICLE_ID_RULE, validate_article_id
 from .index import ArticleIndex, Row, decode_cursor
-from .objects import ObjectReader, ObjectWriter, object_id
+from .objects import ObjectReader, ObjectWriter
 from .refs import RefChanged, article_lock, file_lock, list_refs, read_ref, update_ref
 from .submission import Submission
-from .text import count_words, first_words, split_text
+from .text import first_words, split_text
 
 __all__ = [
     "ARTICLE_ID_PATTERN", "ARTICLE_ID_RE", "ARTICLE_ID_RULE", "ArticleNotFound", "ArticleSummary",
@@ -75,21 +84,6 @@ class ArticleSummary:
     updated_at: datetime
     commit: str
     fallback_title: str = ""  # first words of the latest text: for lists, when no headline
-
-
-def meta_json(meta: dict) -> bytes:
-    """Serialise metadata as stored: sorted keys, indent 2, final newline."""
-    return (json.dumps(meta, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
-
-
-# Stored in meta.json (DESIGN §2) but not part of a version's identity: how a story was sent
-# is not what it says.
-NOT_IDENTITY = ("source_format",)
-
-
-def identity_id(meta: dict) -> str:
-    """Return the id of the publisher's metadata: meta.json's blob id without NOT_IDENTITY keys."""
-    return _blob_id(meta_json({k: v for k, v in meta.items() if k not in NOT_IDENTITY}))
 
 
 class GitStore:
@@ -198,7 +192,7 @@ class GitStore:
             InvalidArticleId, ArticleNotFound, VersionNotFound, StoreUnavailable.
         """
         head = self._existing_head(article_id)
-        number = _version_number(version)
+        number = version_number(version)
         reader = self._reader()
         history = self._histories.get(head)
         if number is None and history is None:
@@ -211,7 +205,7 @@ class GitStore:
         if history is None:
             history = walk_infos(reader, head, self._histories)
         if number is not None and not 1 <= number <= len(history):
-            raise _no_version(article_id, version, len(history))
+            raise no_version(article_id, version, len(history))
         info = history[(number or len(history)) - 1]
         return self._load(reader, article_id, info, reader.commit(info.commit).tree)
 
@@ -232,7 +226,7 @@ class GitStore:
         wanted = range(1, len(history) + 1) if numbers is None else list(numbers)
         for n in wanted:
             if type(n) is not int or not 1 <= n <= len(history):
-                raise _no_version(article_id, n, len(history))
+                raise no_version(article_id, n, len(history))
         wanted = sorted(set(wanted))
 
         def load() -> Iterator[Version]:
@@ -292,7 +286,7 @@ class GitStore:
         publisher = {k: v for k, v in submission.meta.items() if k not in NOT_IDENTITY}
         source_format = submission.source_format or submission.meta.get("source_format")
         stored_meta = {**publisher, "source_format": source_format} if source_format else publisher
-        identity = (_blob_id(text), identity_id(publisher))
+        identity = (blob_id(text), identity_id(publisher))
         head = read_ref(self.path, refname)
         number = 1
         if head is not None:
@@ -307,7 +301,7 @@ class GitStore:
         # first; git's commit time has whole seconds.
         when_ns = time.time_ns()
         when = when_ns // 1_000_000_000
-        message = self._message(article_id, number, submission, when_ns)
+        message = commit_message(article_id, number, submission, when_ns)
         new = writer.commit(tree, head, self.actor, when, message).hex()
         title = first_words(submission.paragraphs[0]) if submission.paragraphs else ""
         row = Row(article_id, publisher.get("headline", ""), number, when_ns, new, title)
@@ -340,24 +334,6 @@ class GitStore:
         if len(self._heads) >= _HEAD_CACHE_SIZE:
             self._heads.pop(next(iter(self._heads)), None)
         self._heads[commit] = info
-
-    @staticmethod
-    def _message(article_id: str, number: int, submission: Submission, when_ns: int) -> str:
-        meta = submission.meta
-        title = meta.get("headline") or " ".join(submission.text.split()[:10])
-        if len(title) > 72:
-            title = title[:71].rstrip() + "…"
-        parts = [f"{article_id} v{number}: {title}"]
-        if meta.get("label"):
-            parts.append(meta["label"])
-        parts.append(
-            f"Writethru-Version: {number}\n"
-            f"Writethru-Paragraphs: {len(submission.paragraphs)}\n"
-            f"Writethru-Words: {count_words(submission.paragraphs)}\n"
-            # Lets a rebuilt index keep the order of versions saved within one second.
-            f"Writethru-Ingested-Ns: {when_ns}\n"
-        )
-        return "\n\n".join(parts)
 
     # -- listing -------------------------------------------------------------------------
 
@@ -417,26 +393,3 @@ class GitStore:
         with article_lock(self._extra / "locks" / article_id, self.path / f"{refname}.lock"):
             sha = read_ref(self.path, refname)
             return None if sha is None else self._row(self._reader(), article_id, sha)
-
-
-def _version_number(version: int | str) -> int | None:
-    """Return a version number, None for "latest"; VersionNotFound for anything else."""
-    if version == "latest":
-        return None
-    if isinstance(version, int) and not isinstance(version, bool):
-        return version
-    if isinstance(version, str) and version.isascii() and version.isdigit():
-        return int(version)
-    raise VersionNotFound(f"version must be a number or 'latest', not {version!r}",
-                          asked=version)
-
-
-def _no_version(article_id: str, asked: object, latest: int) -> VersionNotFound:
-    plural = "s" if latest != 1 else ""
-    return VersionNotFound(
-        f"version {asked} does not exist: {article_id!r} has {latest} version{plural} "
-        f"(1 to {latest})", article=article_id, latest=latest, asked=asked)
-
-
-def _blob_id(data: bytes) -> str:
-    return object_id(b"blob", data).hex()

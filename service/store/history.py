@@ -15,6 +15,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..plural import plural
+from .errors import VersionNotFound
 from .objects import CommitData, ObjectReader
 from .text import count_words, split_text
 
@@ -127,3 +129,22 @@ def latest_number(reader: ObjectReader, head: str, commit: CommitData) -> int:
         commit = reader.commit(commit.parents[0])
         count += 1
     return count
+
+
+def version_number(version: int | str) -> int | None:
+    """Return a version number, None for "latest"; VersionNotFound for anything else."""
+    if version == "latest":
+        return None
+    if isinstance(version, int) and not isinstance(version, bool):
+        return version
+    if isinstance(version, str) and version.isascii() and version.isdigit():
+        return int(version)
+    raise VersionNotFound(f"version must be a number or 'latest', not {version!r}",
+                          asked=version)
+
+
+def no_version(article_id: str, asked: object, latest: int) -> VersionNotFound:
+    """Return the error for a version an article does not have, naming how many it has."""
+    return VersionNotFound(
+        f"version {asked} does not exist: {article_id!r} has {plural(latest, 'version')} "
+        f"(1 to {latest})", article=article_id, latest=latest, asked=asked)

@@ -1,0 +1,60 @@
+"""Building blocks of the OpenAPI document: parameters, responses, headers, patterns."""
+
+
+from __future__ import annotations
+
+from ...diff.ignore import IGNORABLE
+from ...store import ARTICLE_ID_PATTERN, ARTICLE_ID_RULE
+from ..problems import PROBLEM_JSON
+
+PROBLEM = PROBLEM_JSON
+ATOM = "application/atom+xml"
+
+# The article id rule, as the store enforces it (one pattern, so the two cannot drift).
+ID_PATTERN = ARTICLE_ID_PATTERN
+VERSION_PATTERN = "^([1-9][0-9]{0,8}|latest)$"
+FROM_PATTERN = "^(0|[1-9][0-9]{0,8}|latest)$"
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def problem(description: str) -> dict:
+    return {"description": description, "content": {PROBLEM: {"schema": ref("Problem")}}}
+
+
+def json_response(description: str, schema: str, headers: dict | None = None) -> dict:
+    out = {"description": description, "content": {"application/json": {"schema": ref(schema)}}}
+    if headers:
+        out["headers"] = headers
+    return out
+
+
+def header(description: str, schema: dict | None = None) -> dict:
+    return {"description": description, "schema": schema or {"type": "string"}}
+
+
+ETAG = {
+    "ETag": header("Entity tag; send it back in If-None-Match to get 304 when unchanged."),
+    "Cache-Control": header("`immutable` where the URL names a fixed version, else `no-cache`."),
+}
+NOT_MODIFIED = {"description": "Not modified: the If-None-Match tag matches.",
+                 "headers": {"ETag": header("The entity tag.")}}
+IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False,
+                  "description": "An ETag from an earlier answer.", "schema": {"type": "string"}}
+ARTICLE_ID = {
+    "name": "article_id", "in": "path", "required": True,
+    "description": f"Article id: {ARTICLE_ID_RULE}.",
+    "schema": {"type": "string", "pattern": ID_PATTERN, "minLength": 1, "maxLength": 128},
+    "example": "ap-troops-eastern-europe",
+}
+IGNORE = {"name": "ignore", "in": "query", "required": False,
+           "description": "`typography`: compare quotes, dashes, white space and Unicode forms "
+                          "as equal.",
+           "schema": {"enum": list(IGNORABLE)}}
+# A plain-text body needs some text: an empty or all-white-space body gets 422.
+TEXT = {"type": "string", "pattern": "\\S"}
+BAD_REQUEST = problem("Invalid article id or parameter.")
+NOT_FOUND = problem("No such article or version.")
+UNAVAILABLE = problem("The store cannot be read.")

@@ -1,0 +1,186 @@
+"""The paths of the OpenAPI document: every route of the API, feeds and health check."""
+
+from __future__ import annotations
+
+from .parts import (
+    ARTICLE_ID,
+    ATOM,
+    BAD_REQUEST,
+    ETAG,
+    FROM_PATTERN,
+    IF_NONE_MATCH,
+    IGNORE,
+    NOT_FOUND,
+    NOT_MODIFIED,
+    PROBLEM,
+    TEXT,
+    UNAVAILABLE,
+    VERSION_PATTERN,
+    header,
+    json_response,
+    problem,
+    ref,
+)
+
+
+def paths() -> dict:
+    """Return the paths object."""
+    article = [ARTICLE_ID]
+    return {
+        "/api/articles": {"get": {
+            "operationId": "listArticles",
+            "summary": "Articles, most recently updated first",
+            "tags": ["articles"],
+            "parameters": [
+                {"name": "limit", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+                {"name": "cursor", "in": "query", "required": False,
+                 "description": "Opaque cursor from the `next` link.",
+                 "schema": {"type": "string"}},
+                {"name": "q", "in": "query", "required": False,
+                 "description": "Keep articles whose id or headline contains this text.",
+                 "schema": {"type": "string"}},
+                IF_NONE_MATCH,
+            ],
+            "responses": {
+                "200": json_response("A page of articles.", "ArticleList", {
+                    **ETAG, "Link": header('`<next URL>; rel="next"` when there are more.')}),
+                "304": NOT_MODIFIED,
+                "400": BAD_REQUEST,
+                "503": UNAVAILABLE,
+            },
+        }},
+        "/api/articles/{article_id}": {"get": {
+            "operationId": "getArticle",
+            "summary": "An article and its versions",
+            "tags": ["articles"],
+            "parameters": [*article, IF_NONE_MATCH],
+            "responses": {"200": json_response("The article.", "Article", ETAG),
+                          "304": NOT_MODIFIED, "400": BAD_REQUEST, "404": NOT_FOUND,
+                          "503": UNAVAILABLE},
+        }},
+        "/api/articles/{article_id}/versions": {"post": {
+            "operationId": "postVersion",
+            "summary": "Ingest a version",
+            "description": "Saves the body as the next version. A body identical to the latest "
+                           "version (text and metadata) creates nothing and answers 200.",
+            "tags": ["versions"],
+            "security": [{}, {"bearer": []}],
+            "parameters": article,
+            "requestBody": {"required": True, "content": {
+                "text/plain": {"schema": TEXT},
+                "text/html": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"anyOf": [ref("JsonSubmission"),
+                                                          ref("NinjsDocument")]}},
+                "application/ninjs+json": {"schema": ref("NinjsDocument")},
+                "application/vnd.iptc.ninjs+json": {"schema": ref("NinjsDocument")},
+            }},
+            "responses": {
+                "200": json_response("Identical to the latest version; nothing created.",
+                             "IngestResult", {"Location": header("The version's URL.")}),
+                "201": json_response("Saved as a new version.", "IngestResult",
+                             {"Location": header("The new version's URL.")}),
+                "400": problem("Invalid article id, body not UTF-8 or malformed JSON."),
+                "401": problem("Missing or wrong bearer token (only when one is set)."),
+                "413": problem("Body larger than the limit (default 5 MiB)."),
+                "415": problem("Unsupported content type, or a Content-Encoding other than "
+                                "identity (send the body uncompressed)."),
+                "422": problem("No body text, more paragraphs than WRITETHRU_MAX_PARAGRAPHS, or a "
+                                "ninjs document that fails its schema."),
+                "503": UNAVAILABLE,
+            },
+        }},
+        "/api/articles/{article_id}/versions/{n}": {"get": {
+            "operationId": "getVersion",
+            "summary": "One version: text, paragraphs, metadata",
+            "tags": ["versions"],
+            "parameters": [*article, {
+                "name": "n", "in": "path", "required": True,
+                "description": "Version number from 1, or `latest`.",
+                "schema": {"type": "string", "pattern": VERSION_PATTERN}}, IF_NONE_MATCH],
+            "responses": {"200": json_response("The version.", "Version", ETAG),
+                          "304": NOT_MODIFIED, "400": BAD_REQUEST, "404": NOT_FOUND,
+                          "503": UNAVAILABLE},
+        }},
+        "/api/articles/{article_id}/diff": {"get": {
+            "operationId": "getDiff",
+            "summary": "The paragraph diff of two versions",
+            "tags": ["diffs"],
+            "parameters": [
+                *article,
+                {"name": "from", "in": "query", "required": False,
+                 "description": "Older version (0: the empty story); default: the one before "
+                                "`to`.",
+                 "schema": {"type": "string", "pattern": FROM_PATTERN}},
+                {"name": "to", "in": "query", "required": False,
+                 "description": "Newer version; default: the latest.",
+                 "schema": {"type": "string", "pattern": VERSION_PATTERN}},
+                IGNORE,
+                IF_NONE_MATCH,
+            ],
+            "responses": {"200": json_response("The diff.", "Diff", ETAG), "304": NOT_MODIFIED,
+                          "400": BAD_REQUEST, "404": NOT_FOUND, "503": UNAVAILABLE},
+        }},
+        "/api/articles/{article_id}/annotate": {"get": {
+            "operationId": "annotate",
+            "summary": "For each paragraph, the version it first appeared in and last changed in",
+            "tags": ["diffs"],
+            "parameters": [*article, {
+                "name": "version", "in": "query", "required": False,
+                "description": "Version number or `latest` (default).",
+                "schema": {"type": "string", "pattern": VERSION_PATTERN}}, IGNORE,
+                IF_NONE_MATCH],
+            "responses": {"200": json_response("The annotation.", "Annotation", ETAG),
+                          "304": NOT_MODIFIED, "400": BAD_REQUEST, "404": NOT_FOUND,
+                          "503": UNAVAILABLE},
+        }},
+        "/api/openapi.json": {"get": {
+            "operationId": "openapi",
+            "summary": "This document",
+            "tags": ["meta"],
+            "responses": {"200": {"description": "The OpenAPI 3.1 document.",
+                                  "content": {"application/json": {"schema": {"type": "object"}}}}},
+        }},
+        "/healthz": {"get": {
+            "operationId": "health",
+            "summary": "Liveness and store check",
+            "tags": ["meta"],
+            "responses": {"200": json_response("Up, and the store can be read.", "Health"),
+                          "503": UNAVAILABLE},
+        }},
+        "/feed.atom": {"get": {
+            "operationId": "siteFeed",
+            "summary": "Atom feed: the latest version of recently updated articles",
+            "tags": ["feeds"],
+            "parameters": [IF_NONE_MATCH],
+            "responses": {"200": _atom(), "304": NOT_MODIFIED, "503": _html_or_problem(
+                "The store cannot be read.")},
+        }},
+        "/articles/{article_id}/feed.atom": {"get": {
+            "operationId": "articleFeed",
+            "summary": "Atom feed: every version of one article, newest first",
+            "tags": ["feeds"],
+            "parameters": [*article, IF_NONE_MATCH],
+            "responses": {
+                "200": _atom(), "304": NOT_MODIFIED,
+                "400": _html_or_problem("Invalid article id."),
+                "404": _html_or_problem("No such article."),
+                "503": _html_or_problem("The store cannot be read."),
+            },
+        }},
+    }
+
+
+def _atom() -> dict:
+    return {"description": "An Atom (RFC 4287) feed; each entry names a version, its time and "
+                           "what it changed, and links to its compare page.",
+            "headers": ETAG,
+            "content": {ATOM: {"schema": {"type": "string"}}}}
+
+
+def _html_or_problem(description: str) -> dict:
+    # Pages outside /api answer errors in HTML unless the client asks for JSON.
+    return {"description": description, "content": {
+        "text/html": {"schema": {"type": "string"}},
+        PROBLEM: {"schema": ref("Problem")},
+    }}

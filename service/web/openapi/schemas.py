@@ -1,0 +1,199 @@
+"""The component schemas of the OpenAPI document: articles, versions, diffs, problems."""
+
+from __future__ import annotations
+
+from ..problems import PROBLEM_TYPES
+from .parts import TEXT, ref
+
+
+def schemas() -> dict:
+    """Return components.schemas."""
+    nullable_str = {"type": ["string", "null"]}
+    return {
+        "Problem": {
+            "type": "object",
+            "description": "An RFC 9457 problem document.",
+            "required": ["type", "title", "status", "detail"],
+            "properties": {
+                "type": {"type": "string", "format": "uri",
+                         "description": "`urn:writethru:problem:<slug>`; slugs: "
+                                        + ", ".join(PROBLEM_TYPES) + "."},
+                "title": {"type": "string"},
+                "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                "detail": {"type": "string"},
+                "parameter": {"type": "string", "description": "The query parameter at fault."},
+                "field": {"type": "string", "description": "The payload field at fault."},
+            },
+        },
+        "JsonSubmission": {
+            "type": "object",
+            "description": "A version as JSON: `body` (plain text) or `body_html`, and metadata.",
+            "anyOf": [{"required": ["body"]}, {"required": ["body_html"]}],
+            "additionalProperties": False,
+            "properties": {
+                "body": TEXT,
+                "body_html": {"type": "string", "description": "HTML; block elements become "
+                              "paragraphs."},
+                "headline": {"type": "string"},
+                "byline": {"type": "string"},
+                "url": {"type": "string", "format": "uri"},
+                "label": {"type": "string", "example": "2nd Ld-Writethru"},
+                "editor_note": {"type": "string"},
+                "published_at": {"type": "string", "format": "date-time"},
+                "updated_at": {"type": "string", "format": "date-time"},
+            },
+        },
+        "NinjsDocument": {
+            "type": "object",
+            "description": "An IPTC ninjs 2.x or 3.x document, validated against IPTC's schema "
+                           "(a failing field gives 422 naming it). As `application/json` it is "
+                           "recognised by its `uri` or a `$schema` naming ninjs.",
+            "required": ["uri"],
+            "properties": {"uri": {"type": "string"}},
+        },
+        "IngestResult": {
+            "type": "object",
+            "required": ["article", "version", "commit", "created"],
+            "properties": {
+                "article": {"type": "string"},
+                "version": {"type": "integer", "minimum": 1},
+                "commit": {"type": "string", "pattern": "^[0-9a-f]{40}$"},
+                "created": {"type": "boolean",
+                            "description": "false when identical to the latest version."},
+            },
+        },
+        "ArticleSummary": {
+            "type": "object",
+            "required": ["id", "headline", "versions", "updated_at", "commit"],
+            "properties": {
+                "id": {"type": "string"},
+                "headline": nullable_str,
+                "versions": {"type": "integer", "minimum": 1},
+                "updated_at": {"type": "string", "format": "date-time"},
+                "commit": {"type": "string"},
+            },
+        },
+        "ArticleList": {
+            "type": "object",
+            "required": ["articles", "next"],
+            "properties": {
+                "articles": {"type": "array", "items": ref("ArticleSummary")},
+                "next": {"type": ["string", "null"],
+                         "description": "URL of the next page, or null on the last."},
+            },
+        },
+        "VersionSummary": {
+            "type": "object",
+            "required": ["version", "commit", "created_at", "paragraphs", "words"],
+            "properties": {
+                "version": {"type": "integer", "minimum": 1},
+                "commit": {"type": "string"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "headline": nullable_str,
+                "label": nullable_str,
+                "paragraphs": {"type": "integer", "minimum": 0},
+                "words": {"type": "integer", "minimum": 0},
+            },
+        },
+        "Article": {
+            "type": "object",
+            "required": ["id", "headline", "updated_at", "latest", "versions"],
+            "properties": {
+                "id": {"type": "string"},
+                "headline": nullable_str,
+                "updated_at": {"type": "string", "format": "date-time"},
+                "latest": {"type": "integer", "minimum": 1},
+                "versions": {"type": "array", "items": ref("VersionSummary"),
+                             "description": "Oldest first."},
+            },
+        },
+        "Version": {
+            "type": "object",
+            "required": ["article", "version", "commit", "created_at", "text", "paragraphs",
+                         "meta"],
+            "properties": {
+                "article": {"type": "string"},
+                "version": {"type": "integer", "minimum": 1},
+                "commit": {"type": "string"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "text": {"type": "string",
+                         "description": "Paragraphs separated by a blank line, final newline."},
+                "paragraphs": {"type": "array", "items": {"type": "string"}},
+                "meta": {"type": "object", "description": "headline, byline, url, label, "
+                         "editor's note, the publisher's times, source format."},
+            },
+        },
+        "Segment": {
+            "type": "object",
+            "required": ["op", "text"],
+            "properties": {"op": {"enum": ["equal", "insert", "delete"]},
+                           "text": {"type": "string"}},
+        },
+        "DiffRow": {
+            "type": "object",
+            "required": ["kind", "left", "right"],
+            "properties": {
+                "kind": {"enum": ["unchanged", "changed", "added", "removed", "moved"]},
+                "left": {"type": ["integer", "null"], "minimum": 0,
+                         "description": "Index in the old version (from 0)."},
+                "right": {"type": ["integer", "null"], "minimum": 0,
+                          "description": "Index in the new version (from 0)."},
+                "segments": {"type": "array", "items": ref("Segment"),
+                             "description": "Word-level changes of changed and edited moved "
+                                            "rows."},
+                "promo": {"type": "boolean",
+                          "description": "A promotional line (WATCH:, READ MORE:, ...)."},
+            },
+        },
+        "DiffStats": {
+            "type": "object",
+            "required": ["unchanged", "changed", "added", "removed", "moved", "words_added",
+                         "words_removed"],
+            "properties": {k: {"type": "integer", "minimum": 0} for k in
+                           ["unchanged", "changed", "added", "removed", "moved", "words_added",
+                            "words_removed"]},
+        },
+        "Diff": {
+            "type": "object",
+            "required": ["article", "from", "to", "from_commit", "to_commit", "ignore", "stats",
+                         "rows"],
+            "properties": {
+                "article": {"type": "string"},
+                "from": {"type": "integer", "minimum": 0,
+                         "description": "0 is the empty story before version 1."},
+                "to": {"type": "integer", "minimum": 1},
+                "from_commit": nullable_str,
+                "to_commit": {"type": "string"},
+                "ignore": {"type": ["string", "null"], "enum": ["typography", None]},
+                "stats": ref("DiffStats"),
+                "rows": {"type": "array", "items": ref("DiffRow"),
+                         "description": "In the new version's order, removed paragraphs where "
+                                        "they stood."},
+            },
+        },
+        "AnnotatedParagraph": {
+            "type": "object",
+            "required": ["index", "text", "first_version", "last_changed_version"],
+            "properties": {
+                "index": {"type": "integer", "minimum": 0},
+                "text": {"type": "string"},
+                "first_version": {"type": "integer", "minimum": 1},
+                "last_changed_version": {"type": "integer", "minimum": 1},
+            },
+        },
+        "Annotation": {
+            "type": "object",
+            "required": ["article", "version", "commit", "paragraphs"],
+            "properties": {
+                "article": {"type": "string"},
+                "version": {"type": "integer", "minimum": 1},
+                "commit": {"type": "string"},
+                "paragraphs": {"type": "array", "items": ref("AnnotatedParagraph")},
+            },
+        },
+        "Health": {
+            "type": "object",
+            "required": ["status"],
+            "properties": {"status": {"const": "ok"}},
+        },
+    }
