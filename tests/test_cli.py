@@ -25,11 +25,6 @@ ANSI = "\x1b["
 
 
 @pytest.fixture
-def store_path(tmp_path):
-    return tmp_path / "store.git"
-
-
-@pytest.fixture
 def run(store_path):
     """Invoke the CLI in-process with the temporary store; return the Result."""
 
@@ -157,11 +152,21 @@ def test_diff_ignoring_typography(run, seeded):
     assert not [line for line in result.stdout.splitlines() if line.startswith("~ ")]
 
 
+@pytest.mark.parametrize("value", ["case", "Typography", "typography,case", " "])
+def test_diff_refuses_what_the_api_refuses_to_ignore(run, seeded, value):
+    # The API's rule: only 'typography' (or nothing) may be ignored; anything else is an error.
+    result = run("diff", ARTICLE, "--ignore", value)
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith("Error: --ignore: ignore must be 'typography'")
+    assert result.stdout == ""
+
+
 @pytest.mark.parametrize(("args", "query"), [
     ([], ""),
     (["1", "2"], "?from=1&to=2"),
     (["0", "latest"], "?from=0&to=latest"),
     (["1", "2", "--ignore-typography"], "?from=1&to=2&ignore=typography"),
+    (["1", "2", "--ignore", "typography"], "?from=1&to=2&ignore=typography"),
 ])
 def test_diff_json_equals_the_api_answer(run, seeded, store_path, args, query):
     result = run("diff", ARTICLE, "--json", *args)
@@ -340,6 +345,7 @@ def installed():
     return SCRIPT
 
 
+@pytest.mark.slow
 def test_console_script_ingest_log_diff(installed, tmp_path):
     env = {"WRITETHRU_STORE": str(tmp_path / "s.git")}
     made = script("ingest", ARTICLE, V1, V2, env=env)
@@ -356,6 +362,7 @@ def test_console_script_ingest_log_diff(installed, tmp_path):
     assert as_json["stats"]["added"] == 25 and as_json["stats"]["changed"] == 1
 
 
+@pytest.mark.slow
 def test_console_script_errors(installed, tmp_path):
     env = {"WRITETHRU_STORE": str(tmp_path / "s.git")}
     missing = script("log", ARTICLE, env=env)
@@ -377,6 +384,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_console_script_serves_under_gunicorn(installed, tmp_path):
     store = tmp_path / "served.git"
     assert script("--store", store, "seed").returncode == 0
@@ -407,6 +415,7 @@ def test_console_script_serves_under_gunicorn(installed, tmp_path):
     assert "Booting worker" in err
 
 
+@pytest.mark.slow
 def test_serve_refuses_a_bad_setting(installed, tmp_path):
     done = script("--store", tmp_path / "s.git", "serve", env={"WRITETHRU_PORT": "eighty"})
     assert done.returncode == 1

@@ -12,7 +12,7 @@ from service.diff.tokens import CAPACITY, Encoder, TooManyTokens, code_point
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seeds" / "ap-troops-eastern-europe"
 
-# v1 index -> v2 index, from /work/shared/seeds/README.md.
+# v1 index -> v2 index: the correct diff of the seed pair, as seeds/README.md gives it.
 SEED_MAPPING = {0: 2, 1: 3, 2: 5, 3: 12, 4: 18, 5: 19, 6: 22, 7: 23}
 
 

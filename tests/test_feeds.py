@@ -10,7 +10,6 @@ import pytest
 
 from service import create_app
 from service.ingest import parse_payload
-from service.store import GitStore
 from service.web import feeds
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "ap-troops-eastern-europe"
@@ -19,18 +18,6 @@ ARTICLE = "ap-troops-eastern-europe"
 A = "{http://www.w3.org/2005/Atom}"
 # RFC 3339 date-time, as RFC 4287 section 3.3 requires.
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = GitStore(tmp_path / "store.git")
-    s.init()
-    return s
-
-
-@pytest.fixture
-def client(store):
-    return create_app({"STORE_PATH": store.path, "TESTING": True}).test_client()
 
 
 def test_create_app_serves_the_feeds(tmp_path):

@@ -116,6 +116,7 @@ def live_server(tmp_path):
         thread.join(timeout=10)
 
 
+@pytest.mark.slow
 def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(live_server, tmp_path):
     checks = ["not_a_server_error", "status_code_conformance", "content_type_conformance",
               "response_headers_conformance", "response_schema_conformance"]

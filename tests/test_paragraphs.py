@@ -1,4 +1,4 @@
-"""Plain-text and HTML paragraph rules (DESIGN §3)."""
+"""Plain-text and HTML paragraph rules: blank lines, line-a-paragraph wire copy, block elements."""
 
 from __future__ import annotations
 

@@ -35,24 +35,6 @@ def json_version(paragraphs: list[str], **meta):
 
 
 @pytest.fixture
-def app(tmp_path):
-    """Return the app on an empty store in tmp_path."""
-    return create_app({"TESTING": True, "STORE_PATH": tmp_path / "store.git", "DURABLE": False})
-
-
-@pytest.fixture
-def store(app):
-    """Return the app's own store."""
-    return app.extensions["store"]
-
-
-@pytest.fixture
-def client(app):
-    """Return a test client."""
-    return app.test_client()
-
-
-@pytest.fixture
 def demo(store):
     """Load the two seed versions of the demo article."""
     for path in sorted((SEEDS_DIR / DEMO).glob("*.txt")):
@@ -225,6 +207,16 @@ def test_every_change_has_a_unique_anchor(client, demo):
     ids = [e["id"] for e in soup.select("[id]")]
     assert len(ids) == len(set(ids))
     assert soup.select_one(".jump a")["href"] == "#c1"
+
+
+@pytest.mark.parametrize("value", ["case", "Typography", "1"])
+def test_compare_refuses_what_the_api_refuses_to_ignore(client, demo, value):
+    # One rule for API, pages and CLI: an unknown `ignore` is a 400, never silently dropped.
+    soup = get_html(client, f"/articles/{DEMO}/compare/1...2?ignore={value}", status=400)
+    assert soup.h1.get_text() == "Unknown option"
+    assert "ignore must be 'typography'" in soup.select_one(".lede").get_text()
+    api = client.get(f"/api/articles/{DEMO}/diff?from=1&to=2&ignore={value}")
+    assert api.status_code == 400 and api.get_json()["parameter"] == "ignore"
 
 
 def test_ignore_typography_hides_the_quote_edit(client, demo):
@@ -467,7 +459,6 @@ def test_pages_answer_304_to_their_etag(client_seeded_for_etag):
 
 @pytest.fixture
 def client_seeded_for_etag(tmp_path):
-    from service import create_app
 
     app = create_app({"TESTING": True, "STORE_PATH": tmp_path / "s.git", "DURABLE": False})
     client = app.test_client()

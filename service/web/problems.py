@@ -45,7 +45,6 @@ _TYPES = [
     ProblemType("version-not-found", 404, "Version not found"),
     ProblemType("not-found", 404, "Not Found"),
     ProblemType("method-not-allowed", 405, "Method Not Allowed"),
-    ProblemType("not-acceptable", 406, "Not Acceptable"),
     ProblemType("request-entity-too-large", 413, "Request Entity Too Large"),
     ProblemType("unsupported-content-type", 415, "Unsupported content type"),
     ProblemType("unsupported-content-encoding", 415, "Unsupported content encoding"),

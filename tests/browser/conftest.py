@@ -15,7 +15,7 @@ from service.config import SEEDS_DIR
 from service.ingest import parse_payload
 
 CHROMIUM = Path("/usr/bin/chromium")
-# The flags that work on these machines (DESIGN §7).
+# The flags that work on these machines: headless, no sandbox (root), no GPU, no network chatter.
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -63,7 +63,7 @@ def require_chromium() -> None:
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    """Launch Debian's Chromium with the flags of DESIGN §7."""
+    """Launch Debian's Chromium with the flags above."""
     require_chromium()
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS,
             "headless": True}

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from service import create_app
 from service.store import GitStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,16 +34,6 @@ def snapshot(path: Path) -> str:
         digest.update(str(file.relative_to(path)).encode())
         digest.update(file.read_bytes())
     return digest.hexdigest()
-
-
-@pytest.fixture
-def app(tmp_path):
-    return create_app({"TESTING": True, "STORE_PATH": tmp_path / "store.git", "DURABLE": False})
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from .conftest import snapshot
@@ -15,6 +16,9 @@ def _chunks(total: int, size: int = 1000):
         part = min(size, total - sent)
         yield b"a" * (part - 1) + b" "
         sent += part
+
+
+pytestmark = pytest.mark.slow  # starts gunicorn
 
 
 def test_over_the_limit_is_413_and_changes_nothing(server_factory, tmp_path):
