@@ -16,6 +16,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	bash scripts/ensure-chromium
 	$(BIN)/ruff check service tests bench
+	$(BIN)/mypy service
 	$(BIN)/python -m pytest
 
 # Serve whatever the store holds, without loading the seeds.
@@ -26,14 +27,17 @@ serve: $(VENV)/.installed
 seed: $(VENV)/.installed
 	$(BIN)/writethru seed
 
-# Lint only.
+# Lint and type-check only.
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check service tests bench
+	$(BIN)/mypy service
 
 # Run the benchmarks; each prints its figures beside a baseline measured in the same run.
 bench: $(VENV)/.installed
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/diff.py
+	$(BIN)/python bench/history.py
+	$(BIN)/python bench/startup.py
 
 # Remove the virtual environment and the local store.
 clean:

@@ -3,10 +3,11 @@
 The big stories are built deterministically (fixed seed) from the seed article's words, with
 scattered edits, inserted, removed and moved paragraphs; the run checks that the engine finds
 the planted edits and moves; it also times a fresh process's first diff against its second,
-and checks the aims of DESIGN §4 (seed pair under 1 ms, 1 MB under 150 ms and at least 100 times
-faster than difflib.HtmlDiff); then it times reordered and repetitive adversarial pairs (reversed,
-shuffled, interleaved, repeated lines, one giant paragraph, 100,000 one-word paragraphs) beside
-SequenceMatcher and git. Run: `.venv/bin/python bench/diff.py` (about two minutes).
+and checks the aims of docs/ARCHITECTURE.md, "Measuring" (seed pair under 1 ms, 1 MB under
+150 ms and at least 100 times faster than difflib.HtmlDiff); then it times reordered and
+repetitive adversarial pairs (reversed, shuffled, interleaved, repeated lines, one giant
+paragraph, 100,000 one-word paragraphs) beside SequenceMatcher and git.
+Run: `.venv/bin/python bench/diff.py` (about two minutes).
 """
 
 from __future__ import annotations

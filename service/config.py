@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Literal
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = ROOT / "static"
@@ -14,7 +16,7 @@ SEEDS_DIR = ROOT / "seeds"
 DEFAULT_PROMO_PATTERN = r"^(WATCH|READ MORE|RELATED|MORE|SEE ALSO|LISTEN|PHOTOS|VIDEO)\s*:"
 
 #: (config key, environment variable, parser, default, description) — the README's table.
-SETTINGS = [
+SETTINGS: list[tuple[str, str, Callable[[str], object] | Literal["bool"], Any, str]] = [
     ("STORE_PATH", "WRITETHRU_STORE", Path, "var/writethru.git", "bare git repository of the store"),
     ("TOKEN", "WRITETHRU_TOKEN", str, "", "bearer token required for POST (empty: open)"),
     ("MAX_BODY", "WRITETHRU_MAX_BODY", int, 5 * 1024 * 1024, "largest request body, bytes"),

@@ -16,7 +16,8 @@ class CliError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int = 1):
         super().__init__(message)
-        self.exit_code = exit_code
+        # click types exit_code as a ClassVar, yet reads it from the instance when exiting.
+        self.exit_code = exit_code  # type: ignore[misc]
 
 
 @contextmanager

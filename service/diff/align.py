@@ -1,11 +1,14 @@
 """Paragraph alignment: unique paragraphs by patience (LIS), repeated ones by diff-match-patch
-in the gaps between, then edited ones paired in the gaps."""
+in the gaps between, then edited ones paired in the gaps.
+
+Why, and the caps: docs/ARCHITECTURE.md, "The diff pipeline" (1. Align, 2. Pair edits).
+"""
 
 from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from diff_match_patch import diff_match_patch
 
@@ -104,7 +107,7 @@ def align(old: Sequence[str], new: Sequence[str]) -> list[tuple[int, int]]:
     repeated = {k for k, c in count_old.items() if k in count_new and k not in at_new}
     pairs: list[tuple[int, int]] = []
     budget = GAP_BUDGET
-    enc = Encoder()
+    enc: Encoder[str] = Encoder()
     pi, pj = 0, 0
     for i, j in [*anchors, (len(old), len(new))]:
         ia = [x for x in range(pi, i) if old[x] in repeated]
@@ -135,8 +138,8 @@ def gaps(pairs: Sequence[tuple[int, int]], n: int, m: int):
 def pair_edits(
     olds: Sequence[int],
     news: Sequence[int],
-    words_a: Sequence[Words],
-    words_b: Sequence[Words],
+    words_a: Mapping[int, Words],
+    words_b: Mapping[int, Words],
     scorer: Scorer,
 ) -> list[tuple[int, int]]:
     """Pair edited paragraphs of one gap: the order-preserving matching of greatest total score.

@@ -28,26 +28,38 @@ MAX_ANNOTATIONS = 64
 class Version(Protocol):
     """What the Differ reads of a stored version (the store's Version)."""
 
-    version: int
-    commit: str
-    paragraphs: Sequence[str]
+    # Read-only properties: the store's dataclasses are frozen.
+    @property
+    def version(self) -> int: ...
+    @property
+    def commit(self) -> str: ...
+    @property
+    def paragraphs(self) -> Sequence[str]: ...
 
 
 class VersionInfo(Protocol):
     """What the Differ reads of a history entry (the store's VersionInfo)."""
 
-    version: int
-    commit: str
+    @property
+    def version(self) -> int: ...
+    @property
+    def commit(self) -> str: ...
 
 
 class VersionSource(Protocol):
     """The store, as the Differ uses it (the diff engine never imports the store)."""
 
-    def read(self, article_id: str, version: int | str = ...) -> Any: ...
+    def read(self, article_id: str, version: int | str = ...) -> Any:
+        """Return one version (a number or "latest")."""
+        ...
 
-    def versions(self, article_id: str, upto: str | None = ...) -> list[Any]: ...
+    def versions(self, article_id: str, upto: str | None = ...) -> list[Any]:
+        """Return the history entries, oldest first."""
+        ...
 
-    def read_many(self, article_id: str, numbers: Any = ..., upto: str | None = ...) -> Any: ...
+    def read_many(self, article_id: str, numbers: Any = ..., upto: str | None = ...) -> Any:
+        """Return an iterator over versions, oldest first, read in one walk."""
+        ...
 
 
 class Comparison(NamedTuple):

@@ -7,7 +7,8 @@ Pure functions over str (no Flask, no git). Each row is a dict
      "promo": True}                                                          # promo lines
 in the new version's order, removed paragraphs where they stood; the left paragraphs of the
 rows give the old text back and the right ones the new (the rules: `lossless.py`). The
-pipeline, align -> pair edits -> moves -> rows, is described in docs/ARCHITECTURE.md.
+pipeline, align -> pair edits -> moves -> rows, is described in docs/ARCHITECTURE.md, "The diff
+pipeline".
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def diff_paragraphs(
 
 
 def _pair(ka: list[str], kb: list[str]):
-    """Return (in-place pairs, moved pairs) of old and new keys; see the module docstring."""
+    """Return (in-place pairs, moved pairs) of old and new keys (align, pair edits, moves)."""
     n, m = len(ka), len(kb)
     pairs = align(ka, kb)
     words_a, words_b = WordsOf(ka), WordsOf(kb)

@@ -1,4 +1,7 @@
-"""Word-level comparison of two paragraphs: the similarity score and the inline segments."""
+"""Word-level comparison of two paragraphs: the similarity score and the inline segments.
+
+The score, its budget and the character pass: docs/ARCHITECTURE.md, "The diff pipeline".
+"""
 
 from __future__ import annotations
 
@@ -43,7 +46,7 @@ class Words:
         self.size = sum(map(len, self.words))
 
 
-class WordsOf(dict):
+class WordsOf(dict[int, Words]):
     """`Words` of a list of texts by index, computed the first time each is asked for."""
 
     def __init__(self, texts: list[str]) -> None:
@@ -79,7 +82,7 @@ def score(a: Words, b: Words) -> float:
         return 1.0
     if len(a.words) + len(b.words) > SCORE_WORD_LIMIT:
         return bag_bound(a, b)  # a word diff this long would cost more than it tells
-    enc = Encoder()
+    enc: Encoder[str] = Encoder()
     ca, cb = enc.encode(a.words), enc.encode(b.words)
     keys = enc.keys
     common = 0
@@ -125,7 +128,7 @@ def segments(old: str, new: str) -> list[dict]:
     ta, tb = split_tokens(old), split_tokens(new)
     if len(ta) + len(tb) > INLINE_TOKEN_LIMIT:
         return _whole(old, new)
-    enc = Encoder()
+    enc: Encoder[str] = Encoder()
     ca, cb = enc.encode(ta), enc.encode(tb)
     keys = enc.keys
     diffs = [(op, "".join([keys[c] for c in chars])) for op, chars in _dmp.diff_main(ca, cb, False)]

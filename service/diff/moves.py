@@ -6,7 +6,7 @@ import bisect
 import heapq
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .align import longest_increasing
 from .inline import Scorer, Words
@@ -36,8 +36,8 @@ def find_moves(
     new: Sequence[str],
     olds: Sequence[int],
     news: Sequence[int],
-    words_a: Sequence[Words],
-    words_b: Sequence[Words],
+    words_a: Mapping[int, Words],
+    words_b: Mapping[int, Words],
     scorer: Scorer,
 ) -> list[tuple[int, int]]:
     """Pair unpaired old paragraphs `olds` with unpaired new ones `news`, one to one.
@@ -56,9 +56,9 @@ def find_moves(
         lst.reverse()  # pop() from the end hands them out in order
     left_b = []
     for j in news:
-        lst = by_key.get(new[j])
-        if lst:
-            found.append((lst.pop(), j))
+        same = by_key.get(new[j])
+        if same:
+            found.append((same.pop(), j))
         else:
             left_b.append(j)
     used = {i for i, _ in found}

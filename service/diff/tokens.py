@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Iterable
+from typing import Generic, TypeVar
 
 # Code points handed out in this order: the Private Use Areas first (easy to recognise when
 # debugging), then the rest of Unicode. Surrogates (U+D800–U+DFFF) are never used: Python
@@ -29,6 +30,8 @@ CAPACITY = sum(stop - start for start, stop in _RANGES)  # 1,112,064: every non-
 _WORD_OR_SPACE = re.compile(r"\w+|\s+|[^\w\s]")
 _WORD = re.compile(r"\w+|[^\w\s]")  # punctuation apart: "talks," still shares "talks"
 
+K = TypeVar("K", bound=Hashable)
+
 
 class TooManyTokens(ValueError):
     """More distinct items than there are Unicode characters to stand for them."""
@@ -43,15 +46,15 @@ def code_point(k: int) -> str:
     raise TooManyTokens(f"more than {CAPACITY:,} distinct items cannot be told apart")
 
 
-class Encoder:
+class Encoder(Generic[K]):
     """Hand out one character per distinct key, the same character for equal keys."""
 
     def __init__(self, reserved: int = 0) -> None:
-        self._codes: dict[Hashable, str] = {}
-        self.keys: dict[str, Hashable] = {}  # character -> key, to read a diff's parts back
+        self._codes: dict[K, str] = {}
+        self.keys: dict[str, K] = {}  # character -> key, to read a diff's parts back
         self._next = reserved  # the first `reserved` characters stay free for the caller
 
-    def code(self, key: Hashable) -> str:
+    def code(self, key: K) -> str:
         """Return the character of a key, handing out a new one the first time."""
         c = self._codes.get(key)
         if c is None:
@@ -62,7 +65,7 @@ class Encoder:
             self._next = k + 1
         return c
 
-    def encode(self, keys: Iterable[Hashable]) -> str:
+    def encode(self, keys: Iterable[K]) -> str:
         """Return the string standing for a sequence of keys."""
         code = self.code
         return "".join([code(k) for k in keys])

@@ -112,6 +112,7 @@ def _is_html(item: dict, ctype_key: str) -> bool:
 
 
 def from_ninjs(doc: dict, body: bytes) -> Submission:
+    """Validate a ninjs document and read it into a Submission (the raw body kept as a source)."""
     version = ninjs_version(doc)
     checked = {k: v for k, v in doc.items() if k != "$schema"}  # JSON Schema's key, not ninjs'
     legacy: dict[str, str] = {}
@@ -131,6 +132,7 @@ def from_ninjs(doc: dict, body: bytes) -> Submission:
     headline = legacy.get("headline")
     if not headline and checked.get("headlines"):
         item = _pick(checked["headlines"])
+        assert item is not None  # the list is not empty
         headline = item["value"]
         if item and _is_html(item, ctype_key):
             headline = " ".join(paragraphs_from_html(headline))
@@ -153,6 +155,7 @@ def from_ninjs(doc: dict, body: bytes) -> Submission:
         paragraphs, body_field = split_text(legacy["body_text"]), "$.body_text"
     elif checked.get("bodies"):
         item = _pick(checked["bodies"])
+        assert item is not None  # the list is not empty
         index = checked["bodies"].index(item)
         body_field = f"$.bodies[{index}].value"
         if _is_html(item, ctype_key):

@@ -2,7 +2,7 @@
 
 Pure: knows content types but not requests, git or Flask. Content types accepted:
 
-- ``text/plain`` (any charset parameter; UTF-8): paragraphs as `paragraphs.split_text` reads them.
+- ``text/plain`` (any charset parameter; UTF-8): paragraphs as `store.text.split_text` reads them.
 - ``text/html``: the text of the block elements.
 - ``application/json``: ``{"body" | "body_html", "headline", "byline", "url", "label",
   "published_at", "updated_at", "editor_note"}``. An object with a ``uri`` key (a field this
@@ -114,8 +114,9 @@ def _from_json(doc: dict, body: bytes) -> Submission:
         raise UnprocessablePayload("a body (or body_html) field is required", field="body")
     meta: dict = {}
     for key in ("headline", "byline", "url", "label", "editor_note", *_TIME_FIELDS):
-        if values[key] is not None:
-            meta[key] = one_line(values[key])
+        value = values[key]
+        if value is not None:
+            meta[key] = one_line(value)
     for key in _TIME_FIELDS:
         if key in meta and not format_checker().conforms(meta[key], "date-time"):
             raise UnprocessablePayload(

@@ -1,18 +1,8 @@
-"""GitStore: every version of every article in a bare git repository (DESIGN §2). No Flask.
+"""GitStore: every version of every article in a bare git repository. No Flask.
 
-Layout: `refs/articles/<id>` points to the latest version; one commit per version, its
-parent the previous one; each tree holds `article.txt`, `meta.json` and, when the client's
-bytes differ from the canonical text, `source/...`. Commit messages end in trailers
-(`Writethru-Version`, `Writethru-Paragraphs`, `Writethru-Words`) so that a history listing
-reads commits and meta.json only, never the texts. A history is walked once and remembered by
-head commit (store/history.py), so reading every version of a long story is linear.
-
-Reading never creates anything: a store that is not there reads as an empty one, and check()
-says it is missing. The first save creates it.
-
-A save holds the article's flock for its whole read-compare-write, so writers in any number
-of processes form one straight line; the ref still moves by compare-and-swap under git's
-own `<ref>.lock`, which keeps git tools run by hand on the same repository safe too.
+One ref per article (`refs/articles/<id>`), one commit per version; a save holds the article's
+flock and moves the ref by compare-and-swap. Layout, locking, durability and what reads never
+do: docs/ARCHITECTURE.md, "The store".
 """
 
 from __future__ import annotations
@@ -92,7 +82,7 @@ class GitStore:
     def __init__(self, path: Path | str, durable: bool = True, actor: git.Actor = DEFAULT_ACTOR):
         self.path = Path(path)
         self.durable = durable
-        self.actor = (actor.name, actor.email)
+        self.actor = (str(actor.name), str(actor.email))  # GitPython types both Optional
         self._extra = self.path / _EXTRA_DIR
         self._index = ArticleIndex(self._extra)
         self._ready = False

@@ -8,7 +8,7 @@ class StoreError(Exception):
 
 
 class InvalidArticleId(StoreError):
-    """The article id is not one the store accepts (DESIGN §2); nothing was touched."""
+    """The article id is not one the store accepts (ids.ARTICLE_ID_RULE); nothing was touched."""
 
 
 class ArticleNotFound(StoreError):

@@ -1,10 +1,7 @@
 """An article's history: the commit chain walked once, and what a walk found remembered.
 
-A version's number is its place along the first-parent chain, so knowing version n means
-walking from the head. Reading the whole chain per version made long histories quadratic
-(a 400-version timeline re-walked 400 chains). Here a walk yields every VersionInfo at once;
-the result is remembered by head commit id, which names it for ever, and a walk from a newer
-head stops at the first commit whose history is remembered (after a save: one commit).
+A walk yields every VersionInfo at once and is remembered by head commit id; a walk from a
+newer head stops at the first remembered commit. Why: docs/ARCHITECTURE.md, "Reading".
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
 """The listing index: a small SQLite file derived from the refs, never the source of truth.
 
-`for-each-ref --sort=-committerdate` reads every commit (DESIGN §2: ~1.4 s at 100,000 refs),
-so "most recently updated first" is served from here. The file sits beside the objects
-(`<repo>/writethru/index.sqlite`), is never fsynced, and is rebuilt from the refs whenever
-it is missing, unreadable, of another schema, or from before the last boot (an OS crash may
-have dropped unflushed writes). A writer marks its row `pending` before it moves the ref and
-clears the mark after; a listing re-reads the refs of pending rows it is about to show, so a
-writer killed in between leaves no wrong row behind.
+`<repo>/writethru/index.sqlite` serves "most recently updated first" without reading every
+commit; it is rebuilt from the refs when it cannot be trusted, and `pending` rows guard against
+a writer killed mid-save. See docs/ARCHITECTURE.md, "The listing index (derived)".
 """
 
 from __future__ import annotations
@@ -184,7 +180,7 @@ class ArticleIndex:
 
     @staticmethod
     def _select(conn: sqlite3.Connection, limit: int, after: tuple[int, str] | None,
-                query: str | None) -> list[tuple]:
+                query: str | None) -> list[tuple[str, str, int, int, str, int, str]]:
         sql = "SELECT id, headline, versions, updated_at, commit_id, pending, title FROM articles"
         where, args = [], []
         if after is not None:

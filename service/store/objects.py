@@ -1,8 +1,7 @@
-"""Git objects in-process: writing loose objects through gitdb, reading loose or packed ones.
+"""Git objects in-process: writing loose objects, reading loose or packed ones (gitdb for packs).
 
-DESIGN §2 measured a `git hash-object` process per object at about 2.5 ms and gitdb's
-LooseObjectDB at about 0.2 ms, so every object is written here, in-process. Reads go through
-gitdb.GitDB, which also reads packs, so the store keeps working after `git gc`.
+No process per object: why, and how writes stay durable, in docs/ARCHITECTURE.md, "Objects
+in-process" and "Durability".
 """
 
 from __future__ import annotations
@@ -35,15 +34,9 @@ def object_id(kind: bytes, data: bytes) -> bytes:
 class ObjectWriter:
     """Write the loose objects of one save the way git does, and make them durable.
 
-    Each object is zlib-compressed into `objects/xx/tmp_obj_*` (created with O_EXCL; git fsck
-    and gc know that prefix as a writer's leftover) and renamed to its final name. gitdb's
-    LooseObjectDB took a mkstemp in objects/ plus makedirs per object, and file creation is
-    what costs here. When durable, each file is fsynced *before* its rename, as git does, so
-    a crash can never leave a truncated object under a final name that a later save, seeing
-    it present, would refer to. The renames themselves are not flushed one by one: the ref
-    update that follows fsyncs refs/articles/, and on journalling file systems that order
-    metadata (ext4, xfs) that commit carries every earlier rename with it; this is the
-    reasoning of git's own core.fsyncMethod=batch.
+    Each object goes to `objects/xx/tmp_obj_*` (O_EXCL), is fsynced before its rename when
+    durable, and is renamed to its final name; the ref update's directory fsync carries the
+    renames (docs/ARCHITECTURE.md, "Durability").
     """
 
     def __init__(self, objects_dir: Path, durable: bool, fanouts: set[str] | None = None):

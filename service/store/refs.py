@@ -1,13 +1,8 @@
 """Article refs: reading without scanning, moving by compare-and-swap, per-article locks.
 
-Reading: the loose ref file is read directly (a few microseconds); only when it is absent
-and a packed-refs file exists does `git rev-parse` look (DESIGN §2: GitPython's Reference
-scans packed-refs line by line, ~105 ms at 100,000 refs; rev-parse ~1.7 ms).
-
-Writing follows git's own protocol so that git tools running on the same repository
-(`git pack-refs`, `git gc`, `git update-ref`) and this store never overwrite each other:
-create `<ref>.lock` with O_EXCL, check the old value, write and fsync, rename over the ref,
-fsync the directory.
+Loose refs are read directly, packed ones through `git rev-parse`; a ref moves by git's own
+`<ref>.lock` protocol, so git tools on the same repository stay safe. Why, with figures:
+docs/ARCHITECTURE.md, "Saving: identity, locking, compare-and-swap" and "Reading".
 """
 
 from __future__ import annotations

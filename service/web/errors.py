@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, json, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..ingest import IngestError
 from ..plural import plural
@@ -88,7 +88,7 @@ def http_problem(exc: HTTPException, max_body: int) -> Problem:
     """Return the Problem for an HTTP error werkzeug raised (404, 405, 413, ...)."""
     slug = exc.name.lower().replace(" ", "-").replace("'", "")
     headers = {}
-    if exc.code == 405 and exc.valid_methods:
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         headers["Allow"] = ", ".join(exc.valid_methods)
     detail = exc.description or exc.name
     if exc.code == 413:

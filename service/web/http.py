@@ -35,7 +35,9 @@ def conditional(resp: Response, *, etag: str | None = None,
     else:
         resp.add_etag()
     resp.headers["Cache-Control"] = cache_control
-    return resp.make_conditional(request)
+    # In place; it returns resp itself, but typed as werkzeug's Response rather than Flask's.
+    resp.make_conditional(request)
+    return resp
 
 
 def conditional_json(body, *, etag: str | None = None, cache_control: str = REVALIDATE,

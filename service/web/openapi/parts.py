@@ -17,14 +17,17 @@ FROM_PATTERN = "^(0|[1-9][0-9]{0,8}|latest)$"
 
 
 def ref(name: str) -> dict:
+    """Return a $ref to a component schema."""
     return {"$ref": f"#/components/schemas/{name}"}
 
 
 def problem(description: str) -> dict:
+    """Return an error response: a problem+json document."""
     return {"description": description, "content": {PROBLEM: {"schema": ref("Problem")}}}
 
 
 def json_response(description: str, schema: str, headers: dict | None = None) -> dict:
+    """Return a JSON response of a component schema, with optional headers."""
     out = {"description": description, "content": {"application/json": {"schema": ref(schema)}}}
     if headers:
         out["headers"] = headers
@@ -32,6 +35,7 @@ def json_response(description: str, schema: str, headers: dict | None = None) ->
 
 
 def header(description: str, schema: dict | None = None) -> dict:
+    """Return a response header object (a string unless schema says otherwise)."""
     return {"description": description, "schema": schema or {"type": "string"}}
 
 
