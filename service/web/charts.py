@@ -11,6 +11,8 @@ import math
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from ..plural import plural
+
 WIDTH = 640
 PANEL_HEIGHT = 96
 LEFT, RIGHT, TOP, GAP, BOTTOM = 70, 22, 26, 40, 32
@@ -91,7 +93,7 @@ def growth_chart(points: list[Point], headline: str = "") -> str:
     ET.SubElement(svg, "desc", {"id": "chart-desc"}).text = (
         f"Words went from {first.words:,} in v{first.version} to {last.words:,} in "
         f"v{last.version}; paragraphs from {first.paragraphs:,} to {last.paragraphs:,}, "
-        f"over {len(points)} version{'s' if len(points) != 1 else ''}.")
+        f"over {plural(len(points), 'version')}.")
     xs = _x_positions(len(points))
     _panel(svg, points, xs, "words", "Words", TOP, "words")
     _panel(svg, points, xs, "paragraphs", "Paragraphs", TOP + PANEL_HEIGHT + GAP, "paragraphs")

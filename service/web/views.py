@@ -10,6 +10,7 @@ from markupsafe import Markup
 from .. import json_shapes, versionspec
 from ..diff import BadIgnore, Ignore, describe_change, display_rows, fold_rows, parse_ignore
 from ..lru import LRU
+from ..plural import plural
 from ..store import ArticleNotFound
 from . import charts, page_rows
 from .http import conditional, current_differ, current_store
@@ -74,6 +75,10 @@ def _when(moment: datetime) -> Markup:
 def _thousands(n: int) -> str:
     """Format a count with thousands separators."""
     return f"{n:,}"
+
+
+# "3 versions", "1 paragraph": the same rule as the feeds and the terminal.
+bp.add_app_template_filter(plural, "plural")
 
 
 @bp.get("/")
