@@ -18,6 +18,7 @@ taken out of a body into ``label`` / ``editor_note`` when the payload has no suc
 from __future__ import annotations
 
 import json
+import re
 
 from ..store.submission import Submission
 from ..store.text import split_text
@@ -82,14 +83,77 @@ def _decode(body: bytes) -> str:
         raise MalformedPayload(f"body is not valid UTF-8 (byte {exc.start})") from exc
 
 
+#: Deepest nesting taken. ninjs nests a few levels; a deeper document is an attack or an
+#: accident, and would make the parser or the schema validator recurse past Python's limit.
+MAX_JSON_DEPTH = 64
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _DuplicateKey(ValueError):
+    """An object names one key twice (json.loads would silently keep the last)."""
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    doc = dict(pairs)
+    if len(doc) != len(pairs):
+        seen: set[str] = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise _DuplicateKey(f"the key {twice!r} appears twice in one object")
+    return doc
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def _json_object(body: bytes) -> dict:
+    """Parse a JSON object, refusing what json.loads would take but cannot be stored faithfully.
+
+    Refused with 400: malformed JSON, nesting deeper than MAX_JSON_DEPTH, duplicate keys,
+    NaN and Infinity, integers too long for Python to read, and strings holding a lone
+    surrogate (a \\ud800 escape is valid JSON syntax but no character: it cannot be UTF-8).
+    """
     try:
-        doc = json.loads(_decode(body))
+        doc = json.loads(_decode(body), object_pairs_hook=_no_duplicates,
+                         parse_constant=_no_constant)
+    except RecursionError as exc:
+        raise MalformedPayload(f"JSON nested more than {MAX_JSON_DEPTH} levels deep") from exc
     except json.JSONDecodeError as exc:
         raise MalformedPayload(f"malformed JSON: {exc}") from exc
+    except ValueError as exc:  # duplicate keys, NaN, integers past Python's digit limit
+        said = str(exc)
+        if "integer string conversion" in said:
+            said = "a number has more digits than can be read (4,300 at most)"
+        raise MalformedPayload(f"malformed JSON: {said}") from exc
     if not isinstance(doc, dict):
         raise MalformedPayload(f"JSON body must be an object, not {type(doc).__name__}")
+    _check_json(doc)
     return doc
+
+
+def _check_json(doc: dict) -> None:
+    """Raise MalformedPayload for nesting past MAX_JSON_DEPTH or a lone surrogate anywhere."""
+    todo: list[tuple[object, str, int]] = [(doc, "$", 1)]
+    while todo:
+        value, path, depth = todo.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise MalformedPayload(f"JSON nested more than {MAX_JSON_DEPTH} levels deep",
+                                   field=path[:200])
+        if isinstance(value, dict):
+            for key, item in value.items():
+                where = f"{path}.{key}" if key.isidentifier() else f"{path}[{key!r}]"
+                if _SURROGATE.search(key):
+                    raise MalformedPayload(f"a key in {path} holds a lone surrogate "
+                                           "(an escape such as \\ud800 that is no character)",
+                                           field=path[:200])
+                todo.append((item, where, depth + 1))
+        elif isinstance(value, list):
+            todo.extend((item, f"{path}[{k}]", depth + 1) for k, item in enumerate(value))
+        elif isinstance(value, str) and (found := _SURROGATE.search(value)):
+            raise MalformedPayload(
+                f"{path} holds a lone surrogate (\\u{ord(found.group()):04x} at character "
+                f"{found.start()}), which is no character and cannot be stored as UTF-8",
+                field=path[:200])
 
 
 def _from_text(body: bytes) -> Submission:
