@@ -23,9 +23,12 @@ SETTINGS: list[tuple[str, str, Callable[[str], object] | Literal["bool"], Any, s
     ("MAX_PARAGRAPHS", "WRITETHRU_MAX_PARAGRAPHS", int, 50_000,
      "most paragraphs one version may have"),
     ("DURABLE", "WRITETHRU_DURABLE", "bool", True, "fsync objects and ref before answering"),
+    ("READ_ONLY", "WRITETHRU_READ_ONLY", "bool", False,
+     "serve reads only and refuse POST with 403 (a replica of another store)"),
     ("HOST", "WRITETHRU_HOST", str, "127.0.0.1", "address `writethru serve` binds"),
     ("PORT", "WRITETHRU_PORT", int, 8000, "port `writethru serve` binds"),
     ("WORKERS", "WRITETHRU_WORKERS", int, 2, "gunicorn worker processes"),
+    ("THREADS", "WRITETHRU_THREADS", int, 8, "request threads per gunicorn worker"),
     ("PROMO_PATTERN", "WRITETHRU_PROMO_PATTERN", str, DEFAULT_PROMO_PATTERN,
      "regular expression for promotional lines"),
 ]

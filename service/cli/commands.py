@@ -38,6 +38,12 @@ def _open_store(ctx: click.Context, *, create: bool, durable: bool | None = None
         raise CliError(f"no store at {path} (set --store or WRITETHRU_STORE, or load articles "
                        "with 'writethru seed' or 'writethru ingest')")
     store = GitStore(path, durable=settings["DURABLE"] if durable is None else durable)
+    if create and ctx.info_name != "serve":
+        # Written as another user, the store would end up with folders its server cannot write.
+        # (`serve` only logs this: create_app says it at start.)
+        problem = store.owner_problem()
+        if problem:
+            raise CliError(f"refusing to write: {problem}")
     with user_errors():
         # Reading a path that is not a store must say so, not "no article".
         store.init() if create else store.check()
@@ -67,14 +73,20 @@ def cli(ctx: click.Context, store: Path | None):
               help="Port to bind  [env: WRITETHRU_PORT; default: 8000]")
 @click.option("--workers", type=click.IntRange(1, 64),
               help="Gunicorn worker processes  [env: WRITETHRU_WORKERS; default: 2]")
+@click.option("--threads", type=click.IntRange(1, 256),
+              help="Request threads per worker  [env: WRITETHRU_THREADS; default: 8]")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None):
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None,
+          threads: int | None):
     """Serve the web pages and the API under gunicorn until interrupted."""
     from gunicorn.app.base import BaseApplication
 
     from ..web import create_app
 
     settings = ctx.obj
+    threads = threads or settings["THREADS"]
+    if threads < 1:
+        raise CliError(f"WRITETHRU_THREADS: must be at least 1, not {threads}")
     _open_store(ctx, create=True)
     # Workers build their own app from the environment; --store must reach them too.
     os.environ["WRITETHRU_STORE"] = str(settings["STORE_PATH"])
@@ -88,6 +100,15 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     options = {
         "bind": f"{host or settings['HOST']}:{port or settings['PORT']}",
         "workers": workers or settings["WORKERS"],
+        # Threaded workers: a client that sends its request slowly holds one thread, not a whole
+        # worker process, so a handful of them cannot stop the others being answered (sync
+        # workers were taken down by four). Not gevent or eventlet: the store blocks in
+        # fcntl.flock and in sqlite, which do not yield to their event loop, so one waiting
+        # save would stall every request of its worker (measured: 2 s heartbeat gaps under
+        # gevent while a flock or a sqlite lock was held elsewhere). Many slow clients still
+        # need a buffering proxy in front: see deploy/nginx.conf.
+        "worker_class": "gthread",
+        "threads": threads,
         "accesslog": "-",
         "proc_name": "writethru",
         # Workers fork from a master that already imported and built the app (templates
@@ -107,7 +128,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
             return app
 
     click.echo(f"writethru: serving {settings['STORE_PATH']} on http://{options['bind']}/ "
-               f"with {options['workers']} workers", err=True)
+               f"with {options['workers']} workers of {threads} threads", err=True)
     Server().run()
 
 
@@ -254,6 +275,61 @@ def diff(ctx: click.Context, article_id: str, a: str | None, b: str | None, as_j
     colour = {"always": True, "never": False}.get(color, sys.stdout.isatty())
     click.echo(terminal.render_diff(article_id, result, old, new, colour=colour,
                                     show_unchanged=show_unchanged), color=colour)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON")
+@click.pass_context
+def fsck(ctx: click.Context, as_json: bool):
+    """Check every article's chain of versions and every object they need.
+
+    Exit status 0 when the store is whole, 1 when something is wrong (each finding is said in
+    words). A clean check also clears the damage a save reported to /healthz.
+    """
+    store = _open_store(ctx, create=False)
+    with user_errors():
+        report = store.fsck()
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for finding in report.findings:
+            where = " ".join(x for x in (finding.article or "",
+                                         f"v{finding.version}" if finding.version else "") if x)
+            click.echo(f"{where}: {finding.problem}" if where else finding.problem)
+        for note in report.notes:
+            click.echo(f"note: {note}")
+        verdict = "the store is whole" if report.whole else \
+            f"{plural(len(report.findings), 'problem')} found"
+        click.echo(f"Checked {plural(report.articles, 'article')}, "
+                   f"{plural(report.versions, 'version')}, {plural(report.objects, 'object')}: "
+                   f"{verdict}")
+    ctx.exit(0 if report.whole else 1)
+
+
+@cli.command()
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing unless something fails")
+@click.pass_context
+def maintain(ctx: click.Context, quiet: bool):
+    """Pack objects and refs, and remove idle lock files and dead writers' temp files.
+
+    Safe while the server runs and takes versions: nothing young is pruned (git gc with a
+    two-week grace, never --prune=now). The server also starts this by itself when loose
+    objects pile up.
+    """
+    store = _open_store(ctx, create=False)
+    problem = store.owner_problem()
+    if problem:
+        raise CliError(f"refusing to write: {problem}")
+    with user_errors():
+        done = store.maintain()
+    if quiet:
+        return
+    if done.skipped:
+        click.echo("Another maintenance run is going on; nothing done")
+        return
+    click.echo(f"Packed {done.loose_before:,} loose objects into {plural(done.packs_after, 'pack')} "
+               f"({done.loose_after:,} left loose); removed {plural(done.locks_removed, 'idle lock file')} "
+               f"and {plural(done.temp_removed, 'stale temp file')} ({done.seconds:.1f} s)")
 
 
 def main() -> None:

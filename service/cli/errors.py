@@ -9,6 +9,7 @@ import click
 from .. import config
 from ..ingest import IngestError
 from ..store import InvalidArticleId, StoreError
+from ..store.errors import StoreFull
 
 
 class CliError(click.ClickException):
@@ -27,5 +28,8 @@ def user_errors():
         yield
     except InvalidArticleId as exc:
         raise CliError(str(exc), exit_code=2) from exc
+    except StoreFull as exc:
+        raise CliError(f"the store's disk is full, so this was not saved ({exc}); free some "
+                       "space, then run the command again") from exc
     except (StoreError, IngestError, config.ConfigError) as exc:
         raise CliError(str(getattr(exc, "detail", None) or exc)) from exc

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import git
 
+from . import fsck, health, maintenance
 from .commits import NOT_IDENTITY, blob_id, commit_message, identity_id, meta_json
 from .errors import (
     ArticleNotFound,
@@ -36,8 +38,9 @@ from .history import (
     walk_infos,
 )
 from .ids import ARTICLE_ID_PATTERN, ARTICLE_ID_RE, ARTICLE_ID_RULE, validate_article_id
-from .index import ArticleIndex, Row, decode_cursor
+from .index import ArticleIndex
 from .objects import ObjectReader, ObjectWriter
+from .refrows import RefSource, Row, decode_cursor
 from .refs import RefChanged, article_lock, file_lock, list_refs, read_ref, update_ref
 from .submission import Submission
 from .text import first_words, split_text
@@ -84,11 +87,12 @@ class GitStore:
         self.durable = durable
         self.actor = (str(actor.name), str(actor.email))  # GitPython types both Optional
         self._extra = self.path / _EXTRA_DIR
-        self._index = ArticleIndex(self._extra)
+        self._index = ArticleIndex(self._extra, RefSource(self.path, REF_PREFIX, self._extra / "locks"))
         self._ready = False
         # Per process, per store: the head a save compares with is most often the commit the
         # previous save of that article wrote here, so it need not be read back from disk.
         self._heads: dict[str, tuple[int, str | None, str | None]] = {}
+        self._heads_lock = threading.Lock()  # gthread workers save from several threads
         self._histories = HistoryCache()
         self._fanouts: set[str] = set()
 
@@ -101,7 +105,8 @@ class GitStore:
     def init(self) -> None:
         """Create the bare repository if it is missing (idempotent, safe across processes)."""
         if self._ready or self.exists():
-            self._own_folder()
+            if self.writable():  # a read-only mirror is served as it is; saves fail at their lock
+                self._own_folder()
             self._ready = True
             return
         if self.path.is_dir() and not (set(os.listdir(self.path)) <= {_EXTRA_DIR}):
@@ -138,9 +143,37 @@ class GitStore:
         except (OSError, git.exc.GitError) as exc:
             raise StoreUnavailable(f"store at {self.path} is unreadable: {exc}") from exc
 
+    def writable(self) -> bool:
+        """Tell whether this process may write versions here (False: read-only mount, no rights)."""
+        return not self.exists() or all(os.access(self.path / d, os.W_OK) for d in ("objects", "refs"))
+
     def sync(self) -> None:
         """Make every write so far durable (after relaxed, durable=False, bulk loads)."""
         os.sync()
+
+    # -- damage, maintenance, ownership -----------------------------------------------------
+
+    def broken(self) -> dict | None:
+        """Return what a save found missing ({"article", "detail", "at"}), None if nothing."""
+        return health.broken(self._extra)
+
+    def fsck(self) -> fsck.Report:
+        """Check every article's chain and objects; clear the damage marker when all is whole."""
+        self.check()
+        report = fsck.check_chains(self.path, list_refs(self.path, REF_PREFIX), self._extra)
+        if report.whole:
+            health.clear_broken(self._extra)
+        return report
+
+    def maintain(self) -> maintenance.MaintainReport:
+        """Pack objects and refs and drop idle locks and stale temp files, beside live writers."""
+        self.check()
+        self._own_folder()
+        return maintenance.maintain(self.path, self._extra)
+
+    def owner_problem(self) -> str | None:
+        """Say why this process should not write here (the store is another user's), or None."""
+        return health.owner_problem(self.path)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -268,8 +301,8 @@ class GitStore:
                         return self._save_locked(article_id, refname, submission, lock)
                     except RefChanged:
                         continue  # moved by a git process outside this store: go again
-        except OSError as exc:
-            raise StoreUnavailable(f"cannot write to the store at {self.path}: {exc}") from exc
+        except OSError as exc:  # StoreFull when the disk or quota is full
+            raise StoreUnavailable.of_write(f"cannot write to the store at {self.path}", exc) from exc
 
     def _save_locked(self, article_id, refname, submission: Submission, lock) -> SaveResult:
         text = submission.text.encode("utf-8")
@@ -280,6 +313,7 @@ class GitStore:
         head = read_ref(self.path, refname)
         number = 1
         if head is not None:
+            health.require_commit(self._reader(), self.path, self._extra, article_id, head)
             number, text_id, meta_identity = self._head_info(head)
             if (text_id, meta_identity) == identity:
                 return SaveResult(article_id, number, head, created=False)
@@ -295,14 +329,11 @@ class GitStore:
         new = writer.commit(tree, head, self.actor, when, message).hex()
         title = first_words(submission.paragraphs[0]) if submission.paragraphs else ""
         row = Row(article_id, publisher.get("headline", ""), number, when_ns, new, title)
-        with self._index.writing() as conn:
-            if conn is not None:
-                self._index.put(conn, row, pending=True)
-            with lock.moving_ref():
-                update_ref(self.path, refname, new, head, self.durable)
-            if conn is not None:
-                self._index.settle(conn, article_id, new)
+        # The index never fails a saved version; a full disk refuses it before the ref moves.
+        with self._index.writing(row), lock.moving_ref():
+            update_ref(self.path, refname, new, head, self.durable)
         self._remember(new, (number, *identity))
+        maintenance.maybe_start(self.path)
         return SaveResult(article_id, number, new, created=True)
 
     def _head_info(self, head: str) -> tuple[int, str | None, str | None]:
@@ -321,9 +352,10 @@ class GitStore:
 
     def _remember(self, commit: str, info: tuple[int, str | None, str | None]) -> None:
         # A commit id names immutable content, so this needs no invalidation, only a bound.
-        if len(self._heads) >= _HEAD_CACHE_SIZE:
-            self._heads.pop(next(iter(self._heads)), None)
-        self._heads[commit] = info
+        with self._heads_lock:
+            if len(self._heads) >= _HEAD_CACHE_SIZE:
+                self._heads.pop(next(iter(self._heads)), None)
+            self._heads[commit] = info
 
     # -- listing -------------------------------------------------------------------------
 
@@ -343,43 +375,12 @@ class GitStore:
             if cursor:
                 decode_cursor(cursor)  # a forged cursor is refused here too
             return [], None
-        self._own_folder()
-        rows, next_cursor = self._index.page(limit, cursor, query, self._rows_from_refs,
-                                             self._settled_row)
-        return [
-            ArticleSummary(r.id, r.headline, r.versions,
-                           datetime.fromtimestamp(r.updated_at // 1_000_000_000, UTC), r.commit,
-                           r.title)
-            for r in rows
-        ], next_cursor
+        rows, next_cursor = self._index.page(limit, cursor, query)  # makes its folder if it can
+        return [ArticleSummary(r.id, r.headline, r.versions, datetime.fromtimestamp(
+            r.updated_at // 1_000_000_000, UTC), r.commit, r.title) for r in rows], next_cursor
 
     def rebuild_index(self) -> None:
         """Rebuild the listing index from the refs (after writing to the repository by hand)."""
         self.check()
         self._own_folder()
-        (self._extra / "index.sqlite").unlink(missing_ok=True)
-        self._index.rebuild(self._rows_from_refs())
-
-    def _row(self, reader: ObjectReader, article_id: str, sha: str) -> Row:
-        commit = reader.commit(sha)
-        number = latest_number(reader, sha, commit)
-        entries = reader.tree(commit.tree)
-        meta = json.loads(reader.raw(entries["meta.json"])) if "meta.json" in entries else {}
-        text = reader.raw(entries["article.txt"]).decode() if "article.txt" in entries else ""
-        first = split_text(text)[:1]
-        when_ns = commit.trailer("Writethru-Ingested-Ns") or commit.time * 1_000_000_000
-        return Row(article_id, meta.get("headline", ""), number, when_ns, sha,
-                   first_words(first[0]) if first else "")
-
-    def _rows_from_refs(self) -> Iterator[Row]:
-        reader = self._reader()
-        for article_id, sha in list_refs(self.path, REF_PREFIX).items():
-            if ARTICLE_ID_RE.fullmatch(article_id):
-                yield self._row(reader, article_id, sha)
-
-    def _settled_row(self, article_id: str) -> Row | None:
-        """Return the article's row as its ref says, once no writer is moving that ref."""
-        refname = f"{REF_PREFIX}/{article_id}"
-        with article_lock(self._extra / "locks" / article_id, self.path / f"{refname}.lock"):
-            sha = read_ref(self.path, refname)
-            return None if sha is None else self._row(self._reader(), article_id, sha)
+        self._index.rebuild()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import sqlite3
+
 
 class StoreError(Exception):
     """Base of everything the store raises on purpose."""
@@ -40,3 +43,20 @@ class StoreUnavailable(StoreError):
     def __init__(self, detail: str, public: str | None = None):
         super().__init__(detail)
         self.public = public or self.PUBLIC
+
+    @staticmethod
+    def of_write(detail: str, exc: OSError | sqlite3.Error) -> StoreUnavailable:
+        """Return StoreFull for a full disk or quota, else StoreUnavailable; detail names exc."""
+        full = (getattr(exc, "errno", None) in FULL_ERRNOS
+                or getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL)
+        return (StoreFull if full else StoreUnavailable)(f"{detail}: {exc}")
+
+
+class StoreFull(StoreUnavailable):
+    """The store's disk or quota is full (ENOSPC, EDQUOT): nothing was saved; retry later."""
+
+    PUBLIC = "The article store has no space left on its disk; the version was not saved."
+
+
+# errno values that mean "no space": the disk is full or the user's quota is spent.
+FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})

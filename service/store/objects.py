@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import secrets
+import time
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,12 +20,16 @@ from pathlib import Path
 
 from git.objects.fun import tree_entries_from_data, tree_to_stream
 from gitdb import GitDB
+from gitdb.db.pack import PackedDB
 from gitdb.exc import BadObject
 
 from .errors import StoreUnavailable
 
 FILE_MODE = 0o100644
 TREE_MODE = 0o040000
+# A writer holds its temp file for milliseconds; one this old is a killed writer's leftover.
+STALE_TEMP_SECONDS = 3600.0
+_FANOUT = re.compile(r"[0-9a-f]{2}")
 
 
 def object_id(kind: bytes, data: bytes) -> bytes:
@@ -31,12 +37,40 @@ def object_id(kind: bytes, data: bytes) -> bytes:
     return hashlib.sha1(b"%s %d\0" % (kind, len(data)) + data).digest()
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte of data to fd, or raise (os.write may write fewer bytes than asked)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written <= 0:  # no progress and no errno: never loop for ever on it
+            raise OSError(f"short write: {len(view)} of {len(data)} bytes not written")
+        view = view[written:]
+
+
+def inflate(raw: bytes, limit: int = 0) -> bytes:
+    """Return a loose object's inflated bytes (header included); ValueError if not one whole stream.
+
+    limit: when above 0, inflate at most this many bytes (an object that is not the one
+    expected is not inflated whole to find out).
+    """
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(raw, limit)
+    except zlib.error as exc:
+        raise ValueError(f"not a zlib stream ({exc})") from None
+    if not inflater.eof:
+        raise ValueError("longer than expected" if 0 < limit <= len(out) else "truncated")
+    if inflater.unused_data:
+        raise ValueError("garbage after the zlib stream")
+    return out
+
+
 class ObjectWriter:
     """Write the loose objects of one save the way git does, and make them durable.
 
-    Each object goes to `objects/xx/tmp_obj_*` (O_EXCL), is fsynced before its rename when
-    durable, and is renamed to its final name; the ref update's directory fsync carries the
-    renames (docs/ARCHITECTURE.md, "Durability").
+    Each object goes to `objects/xx/tmp_obj_*` (O_EXCL), is written whole, fsynced before its
+    rename when durable, and renamed to its final name; on any failure the temp file is removed.
+    The ref update's directory fsync carries the renames (docs/ARCHITECTURE.md, "Durability").
     """
 
     def __init__(self, objects_dir: Path, durable: bool, fanouts: set[str] | None = None):
@@ -46,33 +80,39 @@ class ObjectWriter:
         self._fanouts = fanouts if fanouts is not None else set()
 
     def write(self, kind: bytes, data: bytes) -> bytes:
-        """Store one object unless it exists already; return its binary id."""
-        header = b"%s %d\0" % (kind, len(data))
-        binsha = hashlib.sha1(header + data).digest()
+        """Store one object unless a whole copy exists already; return its binary id.
+
+        Raises:
+            StoreFull (disk or quota full), StoreUnavailable: nothing was left under any name.
+        """
+        content = b"%s %d\0" % (kind, len(data)) + data
+        binsha = hashlib.sha1(content).digest()
         hexsha = binsha.hex()
         folder = f"{self.objects_dir}/{hexsha[:2]}"
         path = f"{folder}/{hexsha[2:]}"
-        try:
-            # Present and not empty (an empty file is what a crash leaves of an unsynced
-            # write): trusted, as git trusts it.
-            if os.stat(path).st_size > 0:
-                return binsha
-        except FileNotFoundError:
-            pass
+        if _holds(path, content):
+            return binsha
         # Level 1: several times faster than the default for these sizes; git reads any level.
-        body = zlib.compress(header + data, 1)
-        fd, tmp = self._create_temp(folder)
+        body = zlib.compress(content, 1)
+        fd, tmp = -1, ""
         try:
-            os.write(fd, body)
+            fd, tmp = self._create_temp(folder)
+            write_all(fd, body)
             if self.durable:
                 os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.rename(tmp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+            os.close(fd)  # some file systems (NFS) report a failed write only here
+            fd = -1
+            os.rename(tmp, path)  # over a broken copy too: readers see the old file or this one
+        except BaseException as exc:
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            if tmp:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            if isinstance(exc, OSError):
+                raise StoreUnavailable.of_write(f"cannot write object {hexsha} in {folder}",
+                                               exc) from exc
             raise
         return binsha
 
@@ -119,6 +159,58 @@ class ObjectWriter:
         return self.write(b"commit", "\n".join(lines).encode("utf-8"))
 
 
+def _holds(path: str, content: bytes) -> bool:
+    """Tell whether the loose object file at path is whole and holds content (header included).
+
+    A crash or a full disk can leave a truncated or empty file under the final name, which git
+    would trust; the same bytes as the header and data mean the same kind, length and id.
+    """
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+        return inflate(raw, len(content) + 1) == content
+    except (OSError, ValueError):  # missing, unreadable or broken: the writer writes it anew
+        return False
+
+
+def stale_temp_files(objects_dir: Path | str, older_than: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Return writers' temp files (`tmp_obj_*`) older than older_than seconds."""
+    root = Path(objects_dir)
+    if not root.is_dir():
+        return []  # no store yet: nothing to clean
+    deadline = time.time() - older_than
+    found: list[Path] = []
+    try:
+        # git's own writers leave the same names in objects/ itself and in the fan-out folders.
+        folders = [root, *(p for p in root.iterdir() if _FANOUT.fullmatch(p.name))]
+        for folder in folders:
+            try:
+                entries = [e for e in os.scandir(folder) if e.name.startswith("tmp_obj_")]
+            except (FileNotFoundError, NotADirectoryError):
+                continue  # an empty fan-out folder pruned meanwhile, or not a folder at all
+            for entry in entries:
+                try:
+                    # Judged by mtime: a live writer's temp file was written a moment ago.
+                    if entry.stat(follow_symlinks=False).st_mtime < deadline:
+                        found.append(Path(entry.path))
+                except FileNotFoundError:
+                    continue  # renamed into place or removed meanwhile
+    except OSError as exc:
+        raise StoreUnavailable(f"cannot look for temp files in {root}: {exc}") from exc
+    return found
+
+
+def remove_stale_temp_files(objects_dir: Path | str,
+                            older_than: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Remove writers' temp files (`tmp_obj_*`) older than older_than seconds; return their paths."""
+    removed: list[Path] = []
+    for path in stale_temp_files(objects_dir, older_than):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
 def fsync_dir(path: str | Path) -> None:
     """Flush a directory's entries (a rename or a new file in it) to disk."""
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
@@ -159,23 +251,60 @@ class ObjectReader:
         self._packed: GitDB | None = None
 
     def raw(self, sha: str | bytes) -> bytes:
-        """Return an object's content; StoreUnavailable if it is missing (a broken store)."""
+        """Return an object's content; StoreUnavailable if it is missing or broken (a broken store)."""
         binsha = bytes.fromhex(sha) if isinstance(sha, str) else sha
         hexsha = binsha.hex()
+        path = f"{self.objects_dir}/{hexsha[:2]}/{hexsha[2:]}"
         # Loose first, read whole: new versions are loose, and building a GitDB lists the packs.
+        problem: Exception
         try:
-            with open(f"{self.objects_dir}/{hexsha[:2]}/{hexsha[2:]}", "rb") as f:
-                header, _, data = zlib.decompress(f.read()).partition(b"\0")
-            if header.endswith(b" %d" % len(data)):
-                return data
-        except (OSError, zlib.error):
-            pass  # packed (after git gc), or broken: gitdb reads packs and says which
+            with open(path, "rb") as f:
+                raw = f.read()
+        except FileNotFoundError:
+            # Packed (after git gc), or missing: gitdb reads packs and says which.
+            try:
+                return self._gitdb().stream(binsha).read()
+            except (BadObject, OSError, ValueError, zlib.error):
+                # git gc beside us writes a new pack, then removes the old packs and the loose
+                # copies: the packs this reader listed may be gone. Look once more at what is
+                # there now before calling the object missing.
+                self._packed = None
+            try:
+                return self._gitdb().stream(binsha).read()
+            except (BadObject, OSError, ValueError, zlib.error) as exc:
+                raise StoreUnavailable(f"cannot read object {hexsha}: {exc}") from exc
+        except OSError as exc:
+            problem = exc
+        else:
+            try:
+                header, _, data = inflate(raw).partition(b"\0")
+                if header.endswith(b" %d" % len(data)):
+                    return data
+                raise ValueError("its length is not the one its header gives")
+            except ValueError as exc:
+                problem = exc
+        # A broken loose file (a crash, a full disk) is never served; a packed copy may be.
+        # Not through GitDB, whose loose reader returns a truncated file's bytes as they are.
+        packed = self._from_packs(binsha)
+        if packed is None:
+            raise StoreUnavailable(f"object {hexsha} is broken ({problem}): {path}; "
+                                   "`git fsck` lists the damage")
+        return packed
+
+    def _gitdb(self) -> GitDB:
+        if self._packed is None:
+            self._packed = GitDB(self.objects_dir)
+        return self._packed
+
+    def _from_packs(self, binsha: bytes) -> bytes | None:
+        """Return an object's content from the packs alone, None if no pack has it whole."""
         try:
-            if self._packed is None:
-                self._packed = GitDB(self.objects_dir)
-            return self._packed.stream(binsha).read()
-        except (BadObject, OSError, ValueError) as exc:
-            raise StoreUnavailable(f"cannot read object {hexsha}: {exc}") from exc
+            for db in self._gitdb().databases():
+                if isinstance(db, PackedDB) and db.has_object(binsha):
+                    return db.stream(binsha).read()
+        except (BadObject, OSError, ValueError, zlib.error):
+            pass
+        return None
 
     def commit(self, sha: str) -> CommitData:
         """Parse a commit object."""

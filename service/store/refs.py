@@ -1,6 +1,6 @@
 """Article refs: reading without scanning, moving by compare-and-swap, per-article locks.
 
-Loose refs are read directly, packed ones through `git rev-parse`; a ref moves by git's own
+Loose refs are read directly, packed ones from packed-refs parsed in-process; a ref moves by git's own
 `<ref>.lock` protocol, so git tools on the same repository stay safe. Why, with figures:
 docs/ARCHITECTURE.md, "Saving: identity, locking, compare-and-swap" and "Reading".
 """
@@ -11,12 +11,13 @@ import contextlib
 import fcntl
 import os
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import StoreUnavailable
-from .objects import fsync_dir
+from .objects import fsync_dir, write_all
 
 # git holds a ref lock for milliseconds; one older than this that no writer of ours owns
 # is a leftover (say, of a git process killed mid-update) and is removed.
@@ -39,9 +40,14 @@ def read_ref(repo: Path, refname: str) -> str | None:
     value = data.strip()
     if len(value) == 40:
         return value.decode("ascii")
-    if not (repo / "packed-refs").exists():
-        return None
-    # Packed (or, oddly, symbolic): let git resolve it without a Python-side scan.
+    if value:
+        return _rev_parse(repo, refname)  # symbolic, or a format git knows better
+    # git writes packed-refs before it deletes the loose refs it packed, so a ref missing
+    # here is in the packed-refs file read now, or nowhere.
+    return packed_refs(repo).get(refname)
+
+
+def _rev_parse(repo: Path, refname: str) -> str | None:
     try:
         result = subprocess.run(
             ["git", "--git-dir", str(repo), "rev-parse", "--verify", "--quiet", refname],
@@ -53,23 +59,64 @@ def read_ref(repo: Path, refname: str) -> str | None:
     return out.decode("ascii") if result.returncode == 0 and out else None
 
 
+_packed_lock = threading.Lock()
+# repo path -> ((inode, mtime_ns, size) of packed-refs, {refname: commit id})
+_packed: dict[str, tuple[tuple[int, int, int], dict[str, str]]] = {}
+
+
+def packed_refs(repo: Path) -> dict[str, str]:
+    """Return {refname: commit id} of packed-refs, parsed once per version of the file.
+
+    In-process: a `git rev-parse` per packed ref cost a process per read once refs were packed
+    (by `writethru maintain` or git gc). git replaces the file by rename, so its inode, mtime
+    and size tell a new one.
+    """
+    path = repo / "packed-refs"
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise StoreUnavailable(f"cannot read packed-refs: {exc}") from exc
+    stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+    key = str(repo)
+    with _packed_lock:
+        found = _packed.get(key)
+        if found is not None and found[0] == stamp:
+            return found[1]
+    refs: dict[str, str] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    for line in text.splitlines():
+        sha, sep, name = line.partition(" ")
+        if sep and len(sha) == 40 and not line.startswith(("#", "^")):
+            refs[name] = sha
+    with _packed_lock:
+        _packed[key] = (stamp, refs)
+    return refs
+
+
 def list_refs(repo: Path, prefix: str) -> dict[str, str]:
     """Return {name below prefix: commit id} for every loose or packed ref under prefix."""
     refs: dict[str, str] = {}
-    packed = repo / "packed-refs"
-    if packed.exists():
-        full = f" {prefix}/"
-        for line in packed.read_text(encoding="utf-8").splitlines():
-            sha, sep, name = line.partition(" ")
-            if sep and len(sha) == 40 and (" " + name).startswith(full):
-                refs[name[len(prefix) + 1:]] = sha
     folder = repo / prefix
+    # Loose first, packed-refs after: git writes packed-refs before it prunes the loose refs it
+    # packed, so a ref pruned between the two reads is still found in the file read second.
     if folder.is_dir():
         for entry in os.scandir(folder):
             if entry.is_file() and not entry.name.endswith(".lock"):
-                value = Path(entry.path).read_bytes().strip()
+                try:
+                    value = Path(entry.path).read_bytes().strip()
+                except FileNotFoundError:
+                    continue
                 if len(value) == 40:
                     refs[entry.name] = value.decode("ascii")
+    full = f"{prefix}/"
+    for name, sha in packed_refs(repo).items():
+        if name.startswith(full):
+            refs.setdefault(name[len(full):], sha)  # a loose ref is newer than its packed copy
     return refs
 
 
@@ -83,16 +130,19 @@ def update_ref(repo: Path, refname: str, new: str, old: str | None, durable: boo
     try:
         if read_ref(repo, refname) != old:
             raise RefChanged(refname)
-        os.write(fd, f"{new}\n".encode("ascii"))
+        # All 41 bytes or an error: a short lock file renamed over the ref would lose the article.
+        write_all(fd, f"{new}\n".encode("ascii"))
         if durable:
             os.fsync(fd)
-        os.close(fd)
-        fd = -1
+        closing, fd = fd, -1  # closed once, even when close itself reports a failed write
+        os.close(closing)
         os.rename(lock, path)
     except BaseException:
         if fd >= 0:
-            os.close(fd)
-        with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        # The lock is ours (created with O_EXCL above): git's protocol is to remove it on failure.
+        with contextlib.suppress(OSError):
             os.unlink(lock)
         raise
     if durable:
@@ -161,9 +211,19 @@ def article_lock(lock_path: Path, git_lock: Path) -> Iterator[ArticleLock]:
     so a `<ref>.lock` left then is that writer's and is removed at once rather than after
     STALE_GIT_LOCK_SECONDS. flock (not POSIX fcntl locks) so threads exclude each other too.
     """
-    with file_lock(lock_path) as fd:
-        if os.pread(fd, 32, 0):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(git_lock)
-            os.ftruncate(fd, 0)
-        yield ArticleLock(fd)
+    while True:
+        with file_lock(lock_path) as fd:
+            # `writethru maintain` removes idle lock files while holding them: a file locked
+            # after its removal is no lock any more, so take the one now at the path instead.
+            try:
+                current = os.stat(lock_path).st_ino
+            except FileNotFoundError:
+                current = None
+            if current != os.fstat(fd).st_ino:
+                continue
+            if os.pread(fd, 32, 0):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(git_lock)
+                os.ftruncate(fd, 0)
+            yield ArticleLock(fd)
+            return

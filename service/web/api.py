@@ -23,6 +23,18 @@ health_bp = Blueprint("health", __name__)
 MAX_PAGE = 200
 
 
+def _refuse_on_a_replica() -> None:
+    """Answer 403 `read-only` when this server may not write versions (before any other check)."""
+    if current_app.config["READ_ONLY"]:
+        raise Problem("read-only", "This server is a read-only replica (WRITETHRU_READ_ONLY): it "
+                      "serves every read but saves no versions. Send versions to the primary "
+                      "server, whose store this one mirrors.")
+    if not current_store().writable():
+        raise Problem("read-only", "This server cannot write to its article store (a read-only "
+                      "file system, or no permission to write), so it serves reads only. Send "
+                      "versions to the primary server.")
+
+
 def _require_token() -> None:
     token = current_app.config["TOKEN"]
     if not token:
@@ -55,6 +67,7 @@ def ignore_param() -> Ignore:
 @bp.post("/articles/<anytext:article_id>/versions")
 def post_version(article_id: str):
     """Ingest a version of an article."""
+    _refuse_on_a_replica()
     _require_token()
     validate_article_id(article_id)
     submission = parse_payload(read_body(), request.headers.get("Content-Type"),
@@ -120,9 +133,19 @@ def get_version(article_id: str, n: str):
 
 @health_bp.get("/healthz")
 def healthz():
-    """Report liveness and whether the store can be read."""
-    current_store().check()
-    return {"status": "ok"}, 200, {"Cache-Control": "no-store"}
+    """Report liveness, whether the store can be read, damage a save found, and read-only."""
+    store = current_store()
+    store.check()
+    damage = store.broken()  # one small file read: set by a save that found a commit missing
+    if damage:
+        raise Problem("store-damaged", f"A save found the latest version of {damage.get('article')!r}"
+                      " missing from the store; nothing is built on it. The operator can see what "
+                      "is wrong with 'writethru fsck', which clears this once the store is whole.",
+                      headers={"Cache-Control": "no-store"})
+    body: dict = {"status": "ok"}
+    if current_app.config["READ_ONLY"] or not store.writable():
+        body["read_only"] = True  # healthy: a replica serves reads, and POST answers 403
+    return body, 200, {"Cache-Control": "no-store"}
 
 
 def _fixed(*versions) -> bool:

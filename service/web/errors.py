@@ -17,6 +17,7 @@ from ..store import (
     StoreUnavailable,
     VersionNotFound,
 )
+from ..store.errors import StoreFull
 from .problems import DOMAIN_ERRORS, PROBLEM_JSON, PROBLEM_TYPES, Problem
 
 
@@ -76,8 +77,10 @@ def domain_problem(exc: Exception, log) -> Problem:
         if isinstance(exc, kind):
             detail = str(getattr(exc, "detail", exc))
             if isinstance(exc, StoreUnavailable):
-                # Paths and errno text are for the log, not for anonymous clients.
-                log.error("store unavailable: %s", exc)
+                # Paths and errno text are for the log, not for anonymous clients; a full disk
+                # is named apart so that an operator searching the log finds it.
+                log.error("store %s: %s", "full" if isinstance(exc, StoreFull) else "unavailable",
+                          exc)
                 detail = exc.public
             return Problem(slug, detail, field=getattr(exc, "field", None), **_page_wording(exc))
     log.exception("unmapped store error")

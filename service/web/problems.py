@@ -16,17 +16,20 @@ from ..store import (
     StoreUnavailable,
     VersionNotFound,
 )
+from ..store.errors import StoreFull
+from ..store.health import StoreBroken
 
 PROBLEM_JSON = "application/problem+json"
 
 
 @dataclass(frozen=True)
 class ProblemType:
-    """One kind of error answer: its slug, HTTP status and title."""
+    """One kind of error answer: its slug, HTTP status, title and Retry-After seconds if any."""
 
     slug: str
     status: int
     title: str
+    retry_after: int | None = None
 
     @property
     def uri(self) -> str:
@@ -41,6 +44,8 @@ _TYPES = [
     ProblemType("malformed-payload", 400, "Malformed request body"),
     ProblemType("bad-request", 400, "Bad Request"),
     ProblemType("unauthorized", 401, "Unauthorized"),
+    # A replica (WRITETHRU_READ_ONLY) or a store this process cannot write: retrying won't help.
+    ProblemType("read-only", 403, "Read-only server"),
     ProblemType("article-not-found", 404, "Article not found"),
     ProblemType("version-not-found", 404, "Version not found"),
     ProblemType("not-found", 404, "Not Found"),
@@ -50,7 +55,12 @@ _TYPES = [
     ProblemType("unsupported-content-encoding", 415, "Unsupported content encoding"),
     ProblemType("unprocessable-payload", 422, "Unprocessable request body"),
     ProblemType("internal-error", 500, "Internal error"),
-    ProblemType("store-unavailable", 503, "Store unavailable"),
+    # Retry-After: a store busy or down is usually back within seconds; a full disk needs
+    # someone to free space, so clients are asked to wait longer before sending again.
+    ProblemType("store-unavailable", 503, "Store unavailable", retry_after=10),
+    ProblemType("store-full", 507, "Insufficient storage", retry_after=120),
+    # A save found an article's latest commit missing: retrying will not help until repaired.
+    ProblemType("store-damaged", 503, "Store damaged"),
     # Any other HTTP error werkzeug raises (its title is the status's name).
     ProblemType("http-error", 400, "HTTP error"),
 ]
@@ -62,6 +72,8 @@ DOMAIN_ERRORS: list[tuple[type[Exception], str]] = [
     (InvalidCursor, "invalid-cursor"),
     (ArticleNotFound, "article-not-found"),
     (VersionNotFound, "version-not-found"),
+    (StoreFull, "store-full"),  # before StoreUnavailable, its base class
+    (StoreBroken, "store-damaged"),  # likewise
     (StoreUnavailable, "store-unavailable"),
     (MalformedPayload, "malformed-payload"),
     (UnsupportedContentType, "unsupported-content-type"),
@@ -86,7 +98,9 @@ class Problem(Exception):
         self.status = status or kind.status
         self.title = title or kind.title
         self.detail = detail
-        self.headers = headers or {}
+        self.headers = dict(headers or {})
+        if kind.retry_after is not None:
+            self.headers.setdefault("Retry-After", str(kind.retry_after))
         self.page_title = page_title or self.title
         self.page_detail = page_detail or detail
         self.context = context or {}

@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator
 from werkzeug.exceptions import BadRequest, ImATeapot
 
 from service import create_app
+from service.store.errors import StoreFull
 from service.web.openapi import document
 from service.web.problems import PROBLEM_JSON, PROBLEM_TYPES
 
@@ -42,6 +43,9 @@ REQUESTS = {
                                              "headers": AUTH}),
     "internal-error": ("GET", "/api/test/boom", {}),
     "store-unavailable": ("GET", "/healthz", {}),
+    "store-damaged": ("GET", "/healthz", {}),
+    "store-full": ("POST", "/api/test/full", {}),
+    "read-only": ("POST", POST, {"data": b"Text.", "content_type": TEXT, "headers": AUTH}),
     "http-error": ("GET", "/api/test/teapot", {}),
 }
 
@@ -58,13 +62,19 @@ def _teapot():
     raise ImATeapot()
 
 
-def make_client(store_path):
+def _full():
+    # A real full disk is tests/test_store_disk_full.py's (a tmpfs); here only the answer's shape.
+    raise StoreFull("cannot write object 00ab in /srv/s.git/objects/00: [Errno 28] No space left")
+
+
+def make_client(store_path, **config):
     """Return a client of an app with a token, a small body limit and the test-only routes."""
     app = create_app({"TESTING": True, "STORE_PATH": store_path, "TOKEN": TOKEN,
-                      "MAX_BODY": 1024, "DURABLE": False})
+                      "MAX_BODY": 1024, "DURABLE": False, **config})
     app.add_url_rule("/api/test/boom", view_func=_boom)
     app.add_url_rule("/api/test/bad-request", view_func=_bad_request)
     app.add_url_rule("/api/test/teapot", view_func=_teapot)
+    app.add_url_rule("/api/test/full", view_func=_full, methods=["POST"])
     return app.test_client()
 
 
@@ -83,7 +93,11 @@ def test_each_problem_has_the_published_shape(slug, schema, tmp_path):
     store_path = tmp_path / "store.git"
     if slug == "store-unavailable":
         store_path.write_text("a file where the store should be")
-    client = make_client(store_path)
+    client = make_client(store_path, READ_ONLY=slug == "read-only")
+    if slug == "store-damaged":
+        # What a save leaves when it finds an article's head commit missing.
+        assert client.post(POST, data=b"One.", content_type=TEXT, headers=AUTH).status_code == 201
+        (store_path / "writethru" / "broken.json").write_text('{"article": "story", "detail": "x"}')
     if slug in ("version-not-found", "invalid-parameter"):
         resp = client.post(POST, data=b"One version.", content_type=TEXT, headers=AUTH)
         assert resp.status_code == 201
@@ -98,6 +112,9 @@ def test_each_problem_has_the_published_shape(slug, schema, tmp_path):
         assert resp.status_code == PROBLEM_TYPES[slug].status
     assert body["title"] and body["detail"]
     assert "Traceback" not in body["detail"] and str(tmp_path) not in body["detail"]
+    assert "/srv/" not in body["detail"]  # paths are for the log
+    if resp.status_code in (503, 507) and slug != "store-damaged":
+        assert int(resp.headers["Retry-After"]) > 0
 
 
 def test_pages_answer_the_same_errors_in_html(tmp_path):

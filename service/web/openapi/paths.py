@@ -82,12 +82,18 @@ def paths() -> dict:
                              {"Location": header("The new version's URL.")}),
                 "400": problem("Invalid article id, body not UTF-8 or malformed JSON."),
                 "401": problem("Missing or wrong bearer token (only when one is set)."),
+                "403": problem("This server is a read-only replica (`read-only`: "
+                               "WRITETHRU_READ_ONLY, or a store it cannot write); send versions "
+                               "to the primary."),
                 "413": problem("Body larger than the limit (default 5 MiB)."),
                 "415": problem("Unsupported content type, or a Content-Encoding other than "
                                 "identity (send the body uncompressed)."),
                 "422": problem("No body text, more paragraphs than WRITETHRU_MAX_PARAGRAPHS, or a "
                                 "ninjs document that fails its schema."),
-                "503": UNAVAILABLE,
+                "503": _retry(problem("The store cannot be written at the moment.")),
+                "507": _retry(problem("The store's disk is full (`store-full`). Send the "
+                                      "version again later: re-sending is safe, a version "
+                                      "already saved answers 200.")),
             },
         }},
         "/api/articles/{article_id}/versions/{n}": {"get": {
@@ -176,6 +182,12 @@ def _atom() -> dict:
                            "what it changed, and links to its compare page.",
             "headers": ETAG,
             "content": {ATOM: {"schema": {"type": "string"}}}}
+
+
+def _retry(response: dict) -> dict:
+    """Return an error response that carries Retry-After."""
+    return {**response, "headers": {"Retry-After": header(
+        "Seconds to wait before sending again.", {"type": "string", "pattern": "^[0-9]+$"})}}
 
 
 def _html_or_problem(description: str) -> dict:
