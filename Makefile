@@ -15,6 +15,7 @@ run: $(VENV)/.installed
 # Install the test dependencies and Chromium, then run every test (browser tests included).
 test: $(VENV)/.installed-test
 	bash scripts/ensure-chromium
+	bash scripts/ensure-nginx
 	$(BIN)/ruff check service tests bench
 	$(BIN)/mypy service
 	$(BIN)/python -m pytest
