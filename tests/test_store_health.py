@@ -141,3 +141,14 @@ def _inflate(path: Path) -> bytes:
         return zlib.decompress(path.read_bytes())
     except zlib.error:
         return b""
+
+
+def test_the_server_says_at_start_that_the_store_is_another_users(store, caplog):
+    from service import create_app
+
+    save(store, "a", "One.")
+    shutil.chown(store.path, NOBODY, NOBODY)
+    with caplog.at_level("ERROR"):
+        app = create_app({"TESTING": True, "STORE_PATH": store.path, "DURABLE": False})
+    assert any("belongs to user nobody" in r.getMessage() for r in caplog.records)
+    assert app.test_client().get("/api/articles/a").status_code == 200  # reads still served

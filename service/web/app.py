@@ -29,6 +29,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     store = GitStore(app.config["STORE_PATH"], durable=app.config["DURABLE"])
     app.extensions["store"] = store
     app.extensions["differ"] = Differ(store, app.config["PROMO_PATTERN"])
+    if not app.config["READ_ONLY"]:
+        problem = store.owner_problem()
+        if problem:
+            # Logged, not refused: a server run as root by mistake should still serve reads.
+            app.logger.error("writethru: %s; versions saved by this server would be written "
+                             "as the wrong user", problem)
     app.url_map.converters["anytext"] = AnyTextConverter
     app.before_request(strip_trailing_slash)
     errors.register_error_handlers(app)

@@ -194,6 +194,10 @@ def schemas() -> dict:
         "Health": {
             "type": "object",
             "required": ["status"],
-            "properties": {"status": {"const": "ok"}},
+            "properties": {
+                "status": {"const": "ok"},
+                "read_only": {"const": True, "description": "Present on a read-only server: "
+                              "a replica, or a store this process cannot write."},
+            },
         },
     }
