@@ -152,3 +152,15 @@ def test_the_server_says_at_start_that_the_store_is_another_users(store, caplog)
         app = create_app({"TESTING": True, "STORE_PATH": store.path, "DURABLE": False})
     assert any("belongs to user nobody" in r.getMessage() for r in caplog.records)
     assert app.test_client().get("/api/articles/a").status_code == 200  # reads still served
+
+
+def test_the_site_feed_leaves_out_a_damaged_article_and_serves_the_rest(store, client):
+    import feedparser
+
+    save(store, "fine", "A story that is whole.")
+    broken = save(store, "damaged", "A story whose commit will go.")
+    os.unlink(loose(store, broken.commit))  # as git gc --prune=now beside a writer leaves it
+    resp = client.get("/feed.atom")
+    assert resp.status_code == 200
+    ids = [e.id for e in feedparser.parse(resp.data).entries]
+    assert len(ids) == 1 and "/articles/fine/" in ids[0]

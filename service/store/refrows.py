@@ -10,13 +10,14 @@ import base64
 import bisect
 import itertools
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InvalidCursor
+from .errors import InvalidCursor, StoreUnavailable
 from .history import latest_number
 from .ids import ARTICLE_ID_RE
 from .objects import ObjectReader
@@ -59,6 +60,9 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
     raise InvalidCursor(f"not a cursor from this listing: {cursor[:40]!r}")
 
 
+_log = logging.getLogger(__name__)
+
+
 @dataclass(frozen=True)
 class RefSource:
     """What the listing is derived from: a repository's article refs, read as rows."""
@@ -75,7 +79,13 @@ class RefSource:
     def rows(self, refs: Iterable[tuple[str, str]]) -> Iterator[Row]:
         """Return the rows of (article id, commit id) pairs, read lazily."""
         reader = ObjectReader(self.repo / "objects")  # one for all: it opens the packs once
-        return (row_at(reader, article_id, sha) for article_id, sha in refs)
+        for article_id, sha in refs:
+            try:
+                yield row_at(reader, article_id, sha)
+            except StoreUnavailable as exc:
+                # A head the repository lacks (see writethru fsck) leaves that article out of
+                # lists; it must not take the listing of every other article down with it.
+                _log.error("listing: leaving out %s: %s", article_id, exc)
 
     def settled_row(self, article_id: str) -> Row | None:
         """Return the article's row as its ref says, once no writer is moving that ref."""

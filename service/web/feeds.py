@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 
 from ..diff import describe_change
 from ..lru import LRU
-from ..store import validate_article_id
+from ..store import ArticleNotFound, StoreUnavailable, validate_article_id
 from .http import conditional, current_differ, current_store
 
 bp = Blueprint("feeds", __name__)
@@ -92,7 +92,13 @@ def site_feed():
                  [s.updated_at for s in summaries])
     differ = current_differ()
     for summary in summaries:
-        infos = store.versions(summary.id)
+        try:
+            infos = store.versions(summary.id)
+        except (ArticleNotFound, StoreUnavailable) as exc:
+            # One article whose history cannot be read (deleted meanwhile, or damaged: see
+            # writethru fsck) must not take every other article's entry down with it.
+            current_app.logger.error("site feed: skipping %s: %s", summary.id, exc)
+            continue
         latest = infos[-1]
         stats = differ.change_stats(summary.id, infos[-2:])[-1] if len(infos) > 1 else None
         _entry(feed, summary.id, summary.headline, latest, stats)
