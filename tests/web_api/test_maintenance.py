@@ -16,7 +16,7 @@ import requests
 pytestmark = pytest.mark.slow  # gunicorn, git gc and the console script
 
 WRITERS = 3
-PER_WRITER = 40
+PER_WRITER = 60
 WRITETHRU = Path(sys.executable).with_name("writethru")
 
 
@@ -84,7 +84,7 @@ def test_maintain_and_git_gc_beside_writers_and_readers_lose_nothing(server_fact
     assert first.status_code == 201
     acked.append(("shared", 1, "First.\n"))
     threads = [threading.Thread(target=writer, args=(k,)) for k in range(WRITERS)]
-    others = [threading.Thread(target=reader) for _ in range(2)] + [threading.Thread(target=maintainer)]
+    others = [threading.Thread(target=reader) for _ in range(3)] + [threading.Thread(target=maintainer)]
     for t in threads + others:
         t.start()
     for t in threads:
