@@ -307,9 +307,11 @@ def fsck(ctx: click.Context, as_json: bool):
 
 
 @cli.command()
+@click.option("--auto", is_flag=True,
+              help="Only if due, and incrementally (git gc --auto): what the server starts")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing unless something fails")
 @click.pass_context
-def maintain(ctx: click.Context, quiet: bool):
+def maintain(ctx: click.Context, auto: bool, quiet: bool):
     """Pack objects and refs, and remove idle lock files and dead writers' temp files.
 
     Safe while the server runs and takes versions: nothing young is pruned (git gc with a
@@ -321,7 +323,7 @@ def maintain(ctx: click.Context, quiet: bool):
     if problem:
         raise CliError(f"refusing to write: {problem}")
     with user_errors():
-        done = store.maintain()
+        done = store.maintain(auto=auto)
     if quiet:
         return
     if done.skipped:

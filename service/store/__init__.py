@@ -165,11 +165,11 @@ class GitStore:
             health.clear_broken(self._extra)
         return report
 
-    def maintain(self) -> maintenance.MaintainReport:
+    def maintain(self, auto: bool = False) -> maintenance.MaintainReport:
         """Pack objects and refs and drop idle locks and stale temp files, beside live writers."""
         self.check()
         self._own_folder()
-        return maintenance.maintain(self.path, self._extra)
+        return maintenance.maintain(self.path, self._extra, auto=auto)
 
     def owner_problem(self) -> str | None:
         """Say why this process should not write here (the store is another user's), or None."""

@@ -115,17 +115,24 @@ def test_maintain_and_git_gc_beside_writers_and_readers_lose_nothing(server_fact
     assert list((store / "objects" / "pack").glob("*.pack"))
 
 
-def test_a_save_started_maintenance_runs_by_itself(tmp_path, monkeypatch):
+def test_saves_start_maintenance_by_themselves_when_loose_objects_pile_up(tmp_path):
     from service.ingest import parse_payload
-    from service.store import GitStore, maintenance
+    from service.store import GitStore
+    from service.store.maintenance import AUTO_LOOSE_OBJECTS, count_loose
 
-    monkeypatch.setattr(maintenance, "AUTO_CHECK_EVERY", 1)
-    monkeypatch.setattr(maintenance, "AUTO_LOOSE_OBJECTS", -1)  # always due
     store = GitStore(tmp_path / "store.git", durable=False)
-    for k in range(3):
+    # 4,000 saves write 12,000 loose objects: past git's gc.auto estimate (6,700) for sure.
+    for k in range(4000):
         store.save(f"s{k}", parse_payload(f"Story {k}.\n".encode(), "text/plain"))
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while not list((store.path / "objects" / "pack").glob("*.pack")):
         assert time.monotonic() < deadline, "no maintenance process packed the store"
-        time.sleep(0.1)
+        time.sleep(0.2)
+    lock = store.path / "writethru" / "maintain.lock"
+    with open(lock) as held:  # wait for the run to finish
+        import fcntl
+
+        fcntl.flock(held, fcntl.LOCK_EX)
+    assert count_loose(store.path / "objects") < AUTO_LOOSE_OBJECTS
     assert store.fsck().whole
+    assert len(store.list_articles(limit=200)[0]) == 200
