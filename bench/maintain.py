@@ -70,9 +70,9 @@ def main() -> None:
         gc = timed(["git", "--git-dir", str(b), "gc", "--quiet"])
         again = timed([str(WRITETHRU), "--store", str(a), "maintain", "--quiet"])
         fsck = timed([str(WRITETHRU), "--store", str(a), "fsck"])
-        # What the automatic trigger pays later: 2,500 more articles (7,500 loose objects, past
-        # gc.auto), then `maintain --auto` packs only those.
-        for k in range(args.articles, args.articles + 2500):
+        # What the automatic trigger pays later: 4,000 more articles (12,000 loose objects, past
+        # gc.auto for sure), then `maintain --auto` packs only those.
+        for k in range(args.articles, args.articles + 4000):
             text = f"Story {k}, a later one.\n\nIt came after the store was packed.\n"
             store.save(f"story-{k}", parse_payload(text.encode(), "text/plain"))
         auto = timed([str(WRITETHRU), "--store", str(a), "maintain", "--auto", "--quiet"])
@@ -82,7 +82,7 @@ def main() -> None:
         print(f"{'what':32} {'s':>8} {'vs git gc':>10}")
         for name, seconds in [("git gc (baseline, a copy)", gc), ("writethru maintain", maintain),
                               ("writethru maintain, again", again), ("writethru fsck", fsck),
-                              ("maintain --auto, 7,500 new loose", auto)]:
+                              ("maintain --auto, 12,000 new loose", auto)]:
             print(f"{name:32} {seconds:8.1f} {seconds / gc:9.2f}x")
         print(f"after maintain --auto: {count_loose(a / 'objects'):,} loose objects, "
               f"{count_packs(a / 'objects')} packs, "
