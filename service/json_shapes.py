@@ -60,7 +60,11 @@ def version(v) -> dict:
 
 
 def diff(article_id: str, old, new, result, ignore: frozenset[str]) -> dict:
-    """The diff document; `old` is None when comparing against the empty story before v1."""
+    """The diff document; `old` is None when comparing against the empty story before v1.
+
+    `result` is the Differ's VersionDiff: `meta` lists the metadata fields that changed
+    (headline, byline, ...), with word segments for the headline.
+    """
     return {
         "article": article_id,
         "from": old.version if old is not None else 0,
@@ -69,5 +73,6 @@ def diff(article_id: str, old, new, result, ignore: frozenset[str]) -> dict:
         "to_commit": new.commit,
         "ignore": ",".join(sorted(ignore)) or None,
         "stats": dict(result.stats),
+        "meta": list(result.meta),
         "rows": list(result.rows),
     }

@@ -1,5 +1,6 @@
 // writethru: small improvements on pages that work without JavaScript.
-// j/n and k/p move between changes on the compare page; a link to a folded row opens its fold.
+// j/n and k/p move between changes on the compare page; a link to a folded row opens its fold;
+// a move link ("moved down to ¶5") marks the row it leads to, and j/k go on from there.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -16,11 +17,15 @@
     }
   }
 
-  function show(el) {
+  function mark(row) {
     var previous = document.querySelector(".row.is-current");
     if (previous) previous.classList.remove("is-current");
+    row.classList.add("is-current");
+  }
+
+  function show(el) {
     openFolds(el);
-    el.classList.add("is-current");
+    mark(el);
     el.focus({ preventScroll: true });
     el.scrollIntoView({ block: "center" });
     // replaceState, not location.hash: the URL names the change without adding history entries.
@@ -60,7 +65,10 @@
     openFolds(el);
     var list = changes();
     var row = el.closest("[data-change]");
-    if (row) current = list.indexOf(row);
+    if (row) {
+      current = list.indexOf(row);
+      mark(row);
+    }
     el.scrollIntoView({ block: "center" });
   }
 

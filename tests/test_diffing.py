@@ -397,9 +397,10 @@ def test_char_pass_only_for_short_similar_tokens():
     edits = [(s["op"], s["text"]) for s in segs if s["op"] != "equal"]
     assert edits == [("delete", "10"), ("insert", "14"), ("delete", "Wednesday"),
                      ("insert", "Thursday")]
+    # A number is one word, shown whole (it once read `1,[-7-]{+8+}00`).
     segs = segments("about 1,700 troops", "about 1,800 troops")
     assert [(s["op"], s["text"]) for s in segs if s["op"] != "equal"] == [
-        ("delete", "700"), ("insert", "800")]
+        ("delete", "1,700"), ("insert", "1,800")]
     # A respelt name or word: only the letters that changed.
     segs = segments("President Volodymyr Zelenskyy said", "President Volodymyr Zelensky said")
     assert [(s["op"], s["text"]) for s in segs if s["op"] != "equal"] == [("delete", "y")]
@@ -479,3 +480,103 @@ def test_display_rows_from_the_cached_dict_form():
     away = shown.index({"kind": "moved_away", "left": 5, "right": None, "to": 0})
     assert shown[away - 1]["left"] == 4  # where it stood, after paragraph 4
     assert "from" not in d.rows[0]  # the rows themselves stay as they were
+
+
+# --- scripts written without spaces, and numbers ----------------------------------------------
+
+JA_STORY = [
+    "【東京】政府は少子化対策の新たな計画をまとめた。",
+    "政府は20日の閣議で、少子化対策の強化に向けた新たな計画を進めることを決定した。岸田首相は記者"
+    "会見で「若い世代の所得を増やし、子育てを社会全体で支える仕組みを早急に整えたい」と述べ、財源の確保"
+    "も年内に結論を出す考えを示した。",
+    "野党は「財源の裏付けがない」と批判しており、今後の国会審議で追及する構えだ。",
+]
+ZH_STORY = [
+    "新华社北京4日电",
+    "国务院总理李强4日主持召开国务院常务会议，研究推进新型城镇化建设的有关措施。会议指出，要加大对"
+    "中西部地区的支持力度，推动农业转移人口市民化，进一步完善住房、教育和医疗等公共服务体系。",
+    "会议还讨论了其他事项。",
+]
+TH_STORY = [
+    "กรุงเทพฯ (รอยเตอร์)",
+    "นายกรัฐมนตรีกล่าวว่ารัฐบาลจะเร่งดำเนินการตามแผนพัฒนาเศรษฐกิจเพื่อช่วยเหลือประชาชนที่ได้รับผลกระทบจาก"
+    "น้ำท่วมในภาคเหนือ",
+    "ฝนยังคงตกหนักในหลายจังหวัด",
+]
+
+
+def marked(row):
+    return [(s["op"], s["text"]) for s in row["segments"] if s["op"] != "equal"]
+
+
+@pytest.mark.parametrize(
+    ("story", "gone", "came"),
+    [(JA_STORY, "進める", "急ぐ"), (ZH_STORY, "推进", "加快"), (TH_STORY, "เร่ง", "เริ่ม")],
+    ids=["japanese", "chinese", "thai"],
+)
+def test_a_one_word_edit_without_spaces_is_one_changed_row_marking_that_word(story, gone, came):
+    # Regression: a run of kana and kanji between two punctuation marks was one "word", so this
+    # edit of a 112-character paragraph scored 0.47 and showed as removed and added.
+    edited = [story[0], story[1].replace(gone, came, 1), story[2]]
+    assert score(Words(story[1]), Words(edited[1])) >= 0.9
+    for old, new, (d_text, i_text) in ((story, edited, (gone, came)), (edited, story, (came, gone))):
+        d = checked(old, new)
+        assert kinds(d) == ["unchanged", "changed", "unchanged"]
+        assert marked(d.rows[1]) == [("delete", d_text), ("insert", i_text)]
+
+
+def test_a_rewritten_japanese_paragraph_still_pairs_and_marks_words():
+    old = JA_STORY[1]
+    new = old.replace("進める", "急ぐ").replace("早急に", "速やかに").replace("年内", "来年3月まで")
+    d = checked([JA_STORY[0], old], [JA_STORY[0], new])
+    assert kinds(d) == ["unchanged", "changed"]
+    assert marked(d.rows[1]) == [
+        ("delete", "進める"), ("insert", "急ぐ"), ("delete", "早急"), ("insert", "速やか"),
+        ("delete", "年内"), ("insert", "来年3月まで"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "gone", "came"),
+    [
+        ("The Pentagon is sending about 1,700 troops to Poland.",
+         "The Pentagon is sending about 1,800 troops to Poland.", "1,700", "1,800"),
+        ("The treaty, signed in 1997, bars permanent bases.",
+         "The treaty, signed in 1996, bars permanent bases.", "1997", "1996"),
+        ("Inflation rose to 3.5% in January, the agency said.",
+         "Inflation rose to 4.2% in January, the agency said.", "3.5", "4.2"),
+        ("A 2,000-strong brigade will deploy.", "A 3,000-strong brigade will deploy.",
+         "2,000", "3,000"),
+        ("Temperatures fell to -4 degrees overnight.", "Temperatures fell to -14 degrees overnight.",
+         "4", "14"),
+        ("The deal is worth $1.25bn, officials said.", "The deal is worth $1.5bn, officials said.",
+         "1.25bn", "1.5bn"),
+    ],
+    ids=["thousands", "year", "percent", "compound", "negative", "decimal"],
+)
+def test_an_edited_number_is_marked_whole(old, new, gone, came):
+    d = checked([old], [new])
+    assert kinds(d) == ["changed"]
+    assert marked(d.rows[0]) == [("delete", gone), ("insert", came)]
+
+
+def test_the_character_pass_still_marks_only_an_apostrophe():
+    d = checked(["Putin's troops have massed near the border."],
+                ["Putin’s troops have massed near the border."])
+    assert marked(d.rows[0]) == [("delete", "'"), ("insert", "’")]
+
+
+def test_numbers_stay_whole_inside_a_rewrite():
+    import re
+
+    old = "The company will cut 1,700 jobs by the end of 2023, its chief executive said."
+    new = "The company plans to cut 1,800 positions by 2024, the chief executive, 54, said."
+    segs = segments(old, new)
+    for text, drop in ((old, "insert"), (new, "delete")):
+        cuts, pos = set(), 0
+        for s in segs:
+            if s["op"] != drop:
+                pos += len(s["text"])
+                cuts.add(pos)
+        for number in re.finditer(r"\d[\d,.]*\d|\d", text):
+            assert not any(number.start() < c < number.end() for c in cuts), number.group()

@@ -132,3 +132,30 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(live_serv
     report = done.stdout + done.stderr
     assert done.returncode == 0, report
     assert "No issues found" in report, report
+
+
+def test_diff_answers_with_metadata_and_typography_fit_the_diff_schema(tmp_path):
+    import json
+
+    from jsonschema import Draft202012Validator
+
+    client = create_app({"STORE_PATH": tmp_path / "s.git", "TESTING": True}).test_client()
+    for path in sorted(SEED.glob("*.txt")):
+        client.post(f"/api/articles/{ARTICLE}/versions", data=path.read_bytes(),
+                    content_type="text/plain")
+    for meta in ({"headline": "Biden orders troops to Poland", "byline": "By Lolita C. Baldor"},
+                 {"headline": "Biden’s troops head to Poland", "label": "2nd Ld-Writethru",
+                  "editor_note": "Eds: UPDATES with Russian reaction.",
+                  "updated_at": "2022-02-02T16:40:00Z"}):
+        assert client.post("/api/articles/meta/versions", content_type="application/json",
+                           data=json.dumps({"body": "Same text.", **meta})).status_code == 201
+    validator = Draft202012Validator({"$ref": "#/components/schemas/Diff",
+                                      "components": document()["components"]})
+    answers = [client.get(f"/api/articles/{ARTICLE}/diff").get_json(),
+               client.get("/api/articles/meta/diff").get_json(),
+               client.get("/api/articles/meta/diff?from=0").get_json()]
+    for body in answers:
+        validator.validate(body)
+    assert answers[0]["stats"]["typography_only"] == 1
+    assert [c["field"] for c in answers[1]["meta"]] == [
+        "headline", "byline", "label", "editor_note", "updated_at"]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import click
 
 from ..diff import Fold, describe_change, fold_rows
+from ..diff.display import move_directions
+from ..diff.meta import LABELS
+from ..diff.splits import cut
 
 
 def render_log(infos, changes) -> str:
@@ -30,9 +33,32 @@ def render_diff(article_id: str, result, old, new, *, colour: bool, show_unchang
               f"{describe_change(stats)}; {stats['unchanged']} unchanged, "
               f"+{stats['words_added']}/-{stats['words_removed']} words")
     lines = [click.style(header, bold=True)]
+    lines += _render_meta(result.meta, colour)
     lines += _render_rows(result.rows, old.paragraphs if old else [], new.paragraphs, colour,
                           show_unchanged)
     return "\n".join(lines)
+
+
+def _render_meta(changes, colour: bool) -> list[str]:
+    """One line per changed metadata field: the headline's word edits, other fields old → new."""
+    lines = []
+    for change in changes:
+        if change.get("segments"):
+            text = _segments(change["segments"], colour)
+        else:
+            text = f"{_value(change['old'])} → {_value(change['new'])}"
+        head = click.style(f"~ {LABELS.get(change['field'], change['field'])}:", fg="yellow")
+        lines.append(f"{head} {text}{_punctuation(change)}")
+    return lines
+
+
+def _value(value) -> str:
+    return "(none)" if value is None else str(value)
+
+
+def _punctuation(item) -> str:
+    """Mark an edit (a row or a metadata change) whose only differences are typographic."""
+    return click.style(" (punctuation only)", dim=True) if item.get("typography") else ""
 
 
 # Segment ops as the diff engine names them -> (plain marker open, close, colour).
@@ -46,7 +72,10 @@ def _segments(segments, colour: bool) -> str:
     out = []
     for seg in segments:
         style = _SEGMENT_STYLE.get(seg["op"])
-        if style is None:
+        if seg["op"] == "break":  # where joined paragraphs met: their own space, then ¶
+            out.append(seg["text"] + (click.style("¶", fg="magenta", bold=True) if colour
+                                      else "¶") + " ")
+        elif style is None:
             out.append(seg["text"])
         elif colour:
             out.append(click.style(seg["text"], fg=style[2], bold=True, underline=True))
@@ -55,8 +84,24 @@ def _segments(segments, colour: bool) -> str:
     return "".join(out)
 
 
+def _render_group(row, colour: bool) -> list[str]:
+    """A split: one line per new paragraph, each with its edits; a join: one line, ¶ where the
+    old paragraphs met."""
+    head = "/" if row["kind"] == "split" else "\\"
+    if row["kind"] == "split":
+        pieces = cut(row["segments"])
+        k = len(pieces)
+        return [click.style(f"{head} ¶{row['left'] + 1}->¶{j + 1}", fg="magenta")
+                + f" {_segments(piece, colour)} (split {n}/{k})"
+                for n, (j, piece) in enumerate(zip(row["rights"], pieces, strict=True), 1)]
+    where = "+".join(f"¶{i + 1}" for i in row["lefts"])
+    return [click.style(f"{head} {where}->¶{row['right'] + 1}", fg="magenta")
+            + f" {_segments(row['segments'], colour)} (joined)"]
+
+
 def _render_rows(rows, old, new, colour: bool, show_unchanged: bool) -> list[str]:
     lines: list[str] = []
+    directions = move_directions(rows)
     # Promo lines stay visible here, tagged: a terminal cannot unfold them as a page can.
     for block in fold_rows(rows, show_unchanged, fold_promo=False):
         if isinstance(block, Fold):
@@ -70,12 +115,15 @@ def _render_rows(rows, old, new, colour: bool, show_unchanged: bool) -> list[str
             lines.append(click.style(f"+ ¶{right + 1} {new[right]}", fg="green"))
         elif kind == "removed":
             lines.append(click.style(f"- ¶{left + 1} {old[left]}", fg="red"))
+        elif kind in ("split", "joined"):
+            lines += _render_group(row, colour)
         else:
             mark = "~" if kind == "changed" else ">"
             where = f"¶{left + 1}->¶{right + 1}"
             text = _segments(row["segments"], colour) if row.get("segments") else new[right]
             head = click.style(f"{mark} {where}", fg="yellow" if kind == "changed" else "cyan")
-            lines.append(f"{head} {text}" + (" (moved)" if kind == "moved" else ""))
+            moved = f" (moved {directions[left]})" if kind == "moved" else ""
+            lines.append(f"{head} {text}{moved}" + _punctuation(row))
         if row.get("promo"):
             lines[-1] += click.style("  [promo]", dim=True)
     return lines

@@ -1,7 +1,8 @@
-"""Paragraph alignment: unique paragraphs by patience (LIS), repeated ones by diff-match-patch
-in the gaps between, then edited ones paired in the gaps.
+"""Paragraph pairing: paragraphs unique in both versions, every pairing of the copies of
+repeated ones (within REPEATED_PAIRS), a first alignment (patience, then repeated lines by
+diff-match-patch in the gaps between) and edited paragraphs paired in its gaps.
 
-Why, and the caps: docs/ARCHITECTURE.md, "The diff pipeline" (1. Align, 2. Pair edits).
+Why, and the caps: docs/ARCHITECTURE.md, "The diff pipeline" (1. Pair, 2. Pair edits).
 """
 
 from __future__ import annotations
@@ -23,6 +24,15 @@ _dmp.Diff_Timeout = 0
 
 #: Pair an old and a new paragraph in the same gap as edited when they score at least this.
 EDIT_THRESHOLD = 0.5
+#: ... or at least this when they are the only unpaired old and new paragraph between the
+#: same two neighbours that kept their place (a rewrite in place, as a reader pairs it).
+#: Measured with `score`: wire ledes rewritten in place around a new development score
+#: 0.34-0.43 (a flood lede after a levee broke 0.34, a quake lede with a new death toll 0.40,
+#: an election lede once the result is in 0.40, Notre Dame's "battled a blaze" to "fire tore
+#: through the roof" 0.43); a lede that changed subject entirely 0.16, a new dateline and
+#: story 0.11; one paragraph replaced by another on a different point of the same story
+#: 0.01-0.14. 0.25 leaves a margin both ways.
+REWRITE_THRESHOLD = 0.25
 #: Largest gap (old × new paragraphs) scored pair by pair; bigger gaps go to the move step.
 GRID_CAP = 4096
 #: Largest gap between anchors (old × new repeated paragraphs, common ends trimmed) handed
@@ -31,6 +41,9 @@ GRID_CAP = 4096
 GAP_CAP = 250_000
 #: Cells of all the gaps diffed in one alignment, so many gaps just under GAP_CAP stay bounded.
 GAP_BUDGET = 1_000_000
+#: Pairs of copies of repeated paragraphs ("___", a promo line twice) that take part in the
+#: choice of what stays in place, at most; the copies of keys past it are aligned by `fill`.
+REPEATED_PAIRS = 20_000
 
 
 def longest_increasing(values: Sequence[int]) -> list[int]:
@@ -89,24 +102,86 @@ def _equal_pairs(a: str, b: str, ia: Sequence[int], ib: Sequence[int], out: list
     return cells
 
 
+def unique_pairs(
+    old: Sequence[str], new: Sequence[str], count_old: Counter | None = None,
+    count_new: Counter | None = None,
+) -> list[tuple[int, int]]:
+    """Return (i, j) for every key that occurs exactly once in each version, in old order.
+
+    `count_old` and `count_new`, the `Counter`s of the keys, are computed if not given.
+    """
+    count_old = Counter(old) if count_old is None else count_old
+    count_new = Counter(new) if count_new is None else count_new
+    at_new = {k: j for j, k in enumerate(new) if count_new[k] == 1 and count_old.get(k) == 1}
+    return [(i, at_new[k]) for i, k in enumerate(old) if k in at_new]
+
+
+def repeated_pairs(
+    old: Sequence[str], new: Sequence[str], count_old: Counter | None = None,
+    count_new: Counter | None = None,
+) -> tuple[list[tuple[int, int]], set[str]]:
+    """Return every (i, j) of equal keys in both versions but not once in each, and the rest.
+
+    Keys with the fewest such pairs first, up to REPEATED_PAIRS pairs in all; the keys past
+    it are returned apart, for `fill` and the hash to match. Counters as for `unique_pairs`.
+    """
+    count_old = Counter(old) if count_old is None else count_old
+    count_new = Counter(new) if count_new is None else count_new
+    keys = [k for k, c in count_new.items() if k in count_old and (c > 1 or count_old[k] > 1)]
+    if not keys:
+        return [], set()
+    keys.sort(key=lambda k: count_old[k] * count_new[k])  # stable: in order of appearance
+    chosen: set[str] = set()
+    total = 0
+    for k in keys:
+        total += count_old[k] * count_new[k]
+        if total > REPEATED_PAIRS:
+            break
+        chosen.add(k)
+    at_new: dict[str, list[int]] = {k: [] for k in chosen}
+    for j, k in enumerate(new):
+        if k in chosen:
+            at_new[k].append(j)
+    out = [(i, j) for i, k in enumerate(old) if k in chosen for j in at_new[k]]
+    return out, set(keys) - chosen
+
+
 def align(old: Sequence[str], new: Sequence[str]) -> list[tuple[int, int]]:
     """Return (i, j) pairs of equal keys, increasing in both: a longest common run, bounded.
 
     Anchors first on keys that occur exactly once in each version, by a longest increasing
     subsequence (patience, O(n log n)), so that repeated lines ("READ MORE: …", "___") cannot
-    pull the alignment out of step. Only repeated keys can still match between two anchors
-    (a key unique in both that is off the subsequence has its twin in another gap), so each
-    gap is diffed over those alone, within GAP_CAP and GAP_BUDGET. What stays unpaired goes to
-    the edit and move steps.
+    pull the alignment out of step; then `fill` matches repeated keys between the anchors.
     """
-    count_old, count_new = Counter(old), Counter(new)
-    at_new = {k: j for j, k in enumerate(new) if count_new[k] == 1 and count_old.get(k) == 1}
-    ua = [i for i, k in enumerate(old) if k in at_new]
-    ub = [at_new[old[i]] for i in ua]
-    anchors = [(ua[x], ub[x]) for x in longest_increasing(ub)]
-    repeated = {k for k, c in count_old.items() if k in count_new and k not in at_new}
+    unique = unique_pairs(old, new)
+    anchors = [unique[x] for x in longest_increasing([j for _, j in unique])]
+    return fill(old, new, anchors, GAP_BUDGET)[0]
+
+
+def fill(
+    old: Sequence[str],
+    new: Sequence[str],
+    anchors: Sequence[tuple[int, int]],
+    budget: int,
+    keys: set[str] | None = None,
+) -> tuple[list[tuple[int, int]], int]:
+    """Match repeated keys in the gaps between `anchors`; return (anchors + matches, budget left).
+
+    `anchors` are pairs increasing in both (of any keys: exact or edited). Only keys that are in
+    both versions but not once in each ("repeated"), or only `keys`, are matched: a key unique
+    in both that is off the anchors has its twin in another gap. Each gap is diffed over those
+    keys alone, and only keys present on both sides of that gap, within GAP_CAP and the
+    `budget` of cells.
+    """
+    if keys is not None:
+        repeated = keys
+    else:
+        count_old, count_new = Counter(old), Counter(new)
+        repeated = {k for k, c in count_old.items()
+                    if k in count_new and (c > 1 or count_new[k] > 1)}
+    if not repeated:
+        return list(anchors), budget
     pairs: list[tuple[int, int]] = []
-    budget = GAP_BUDGET
     enc: Encoder[str] = Encoder()
     pi, pj = 0, 0
     for i, j in [*anchors, (len(old), len(new))]:
@@ -117,13 +192,14 @@ def align(old: Sequence[str], new: Sequence[str]) -> list[tuple[int, int]]:
             here = {old[x] for x in ia} & {new[y] for y in ib}
             ia = [x for x in ia if old[x] in here]
             ib = [y for y in ib if new[y] in here]
-            a = enc.encode([old[x] for x in ia])
-            b = enc.encode([new[y] for y in ib])
-            budget -= _equal_pairs(a, b, ia, ib, pairs, min(GAP_CAP, budget))
+            if ia:
+                a = enc.encode([old[x] for x in ia])
+                b = enc.encode([new[y] for y in ib])
+                budget -= _equal_pairs(a, b, ia, ib, pairs, min(GAP_CAP, budget))
         if i < len(old):
             pairs.append((i, j))
         pi, pj = i + 1, j + 1
-    return pairs
+    return pairs, budget
 
 
 def gaps(pairs: Sequence[tuple[int, int]], n: int, m: int):
@@ -141,11 +217,12 @@ def pair_edits(
     words_a: Mapping[int, Words],
     words_b: Mapping[int, Words],
     scorer: Scorer,
+    scores: dict[tuple[int, int], float] | None = None,
 ) -> list[tuple[int, int]]:
     """Pair edited paragraphs of one gap: the order-preserving matching of greatest total score.
 
-    Returns (i, j) pairs increasing in both; an empty list when the gap is past GRID_CAP or
-    the scorer's budget is spent.
+    Returns (i, j) pairs increasing in both, and puts each one's score in `scores` if given;
+    an empty list when the gap is past GRID_CAP or the scorer's budget is spent.
     """
     k, ln = len(olds), len(news)
     if k == 0 or ln == 0 or k * ln > GRID_CAP or not scorer.left:
@@ -163,6 +240,8 @@ def pair_edits(
         return []
     if len(weight) == 1:
         ((x, y),) = weight
+        if scores is not None:
+            scores[olds[x], news[y]] = weight[x, y]
         return [(olds[x], news[y])]
     # best[x][y]: greatest total over olds[:x] × news[:y] (a weighted LCS).
     best = [[0.0] * (ln + 1) for _ in range(k + 1)]
@@ -180,6 +259,8 @@ def pair_edits(
         w = weight.get((x - 1, y - 1))
         if w is not None and best[x][y] == best[x - 1][y - 1] + w:
             out.append((olds[x - 1], news[y - 1]))
+            if scores is not None:
+                scores[olds[x - 1], news[y - 1]] = w
             x, y = x - 1, y - 1
         elif best[x][y] == best[x - 1][y]:
             x -= 1

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .engine import Diff, check_paragraphs, diff_paragraphs
+from .engine import Diff, check_paragraphs, diff_paragraphs, lefts_of, rights_of
+from .splits import cut
 
 
 def annotate_from_diffs(paragraphs: Sequence[str], diffs: Sequence[Diff | Mapping]) -> list[dict]:
@@ -17,28 +18,42 @@ def annotate_from_diffs(paragraphs: Sequence[str], diffs: Sequence[Diff | Mappin
 
     Returns one dict per paragraph: {"index", "text", "first_version", "last_changed_version"},
     versions counted from 1. Unchanged and moved rows carry a paragraph's history forward;
-    changed rows and moved rows with segments also make this version its last change.
+    changed rows and moved rows with segments also make this version its last change. A split
+    gives each of its paragraphs the old one's first version (its last change: this version
+    for a paragraph with inserted or deleted words); a joined paragraph takes the earliest
+    first version of those joined, and the latest last change (this version if edited).
 
     Raises:
         ValueError: the diffs do not chain (paragraph counts disagree).
     """
     check_paragraphs("paragraphs", paragraphs)
     rows_list = [d.rows if isinstance(d, Diff) else d["rows"] for d in diffs]
-    count = sum(1 for r in rows_list[0] if r["left"] is not None) if rows_list else len(paragraphs)
+    count = sum(len(lefts_of(r)) for r in rows_list[0]) if rows_list else len(paragraphs)
     history = [(1, 1)] * count
     for v, rows in enumerate(rows_list, start=2):
-        lefts = sum(1 for r in rows if r["left"] is not None)
+        lefts = sum(len(lefts_of(r)) for r in rows)
         if lefts != len(history):
             raise ValueError(
                 f"diff {v - 1}->{v} has {lefts} old paragraphs, version {v - 1} has {len(history)}"
             )
-        nxt: list[tuple[int, int]] = [(v, v)] * sum(1 for r in rows if r["right"] is not None)
+        nxt: list[tuple[int, int]] = [(v, v)] * sum(len(rights_of(r)) for r in rows)
         for r in rows:
-            j = r["right"]
-            if j is None or r["kind"] == "added":
+            j, kind = r["right"], r["kind"]
+            if j is None or kind == "added":
                 continue
-            first, last = history[r["left"]]
-            edited = r["kind"] == "changed" or "segments" in r
+            if kind == "split":
+                first, last = history[r["left"]]
+                for k, piece in zip(r["rights"], cut(r["segments"]), strict=True):
+                    edited = any(s["op"] != "equal" for s in piece)
+                    nxt[k] = (first, v if edited else last)
+                continue
+            if kind == "joined":
+                held = [history[i] for i in r["lefts"]]
+                first, last = min(f for f, _ in held), max(x for _, x in held)
+                edited = any(s["op"] in ("insert", "delete") for s in r["segments"])
+            else:
+                first, last = history[r["left"]]
+                edited = kind == "changed" or "segments" in r
             nxt[j] = (first, v if edited else last)
         history = nxt
     if len(history) != len(paragraphs):

@@ -9,13 +9,15 @@ history never fill the diff cache.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol, cast
 
 from ..lru import LRU
 from .annotate import annotate_from_diffs
 from .engine import Diff, diff_paragraphs
 from .ignore import NOTHING, Ignore
+from .meta import meta_changes, meta_stats
 
 #: Full diffs (rows with their segments) of the pairs readers ask for.
 MAX_DIFFS = 256
@@ -35,6 +37,8 @@ class Version(Protocol):
     def commit(self) -> str: ...
     @property
     def paragraphs(self) -> Sequence[str]: ...
+    @property
+    def meta(self) -> Mapping[str, Any]: ...
 
 
 class VersionInfo(Protocol):
@@ -44,6 +48,8 @@ class VersionInfo(Protocol):
     def version(self) -> int: ...
     @property
     def commit(self) -> str: ...
+    @property
+    def meta(self) -> Mapping[str, Any]: ...
 
 
 class VersionSource(Protocol):
@@ -62,10 +68,35 @@ class VersionSource(Protocol):
         ...
 
 
+@dataclass
+class VersionDiff(Diff):
+    """The diff of two stored versions: paragraph rows and stats, and what changed in their meta.
+
+    `meta` is `meta.meta_changes` of the two versions; the stats add `meta_changed`,
+    `meta_fields` and `typography_only` (changed or edited moved rows whose only differences
+    are typographic) to the engine's counts.
+    """
+
+    meta: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """Return the JSON-ready form {"stats": ..., "meta": ..., "rows": ...}."""
+        return {"stats": self.stats, "meta": self.meta, "rows": self.rows}
+
+
+def with_meta(diff: Diff, old_meta: Mapping[str, Any] | None, new_meta: Mapping[str, Any],
+              ignore: Ignore = NOTHING) -> VersionDiff:
+    """Return `diff` with the metadata changes of its two versions and the stats that count them."""
+    changes = meta_changes(old_meta, new_meta, ignore_typography="typography" in ignore)
+    typography_only = sum(1 for r in diff.rows if r.get("typography"))
+    stats = {**diff.stats, "typography_only": typography_only, **meta_stats(changes)}
+    return VersionDiff(rows=diff.rows, stats=stats, meta=changes)
+
+
 class Comparison(NamedTuple):
     """A diff and the two versions it compares (`old` None: the empty story before v1)."""
 
-    diff: Diff
+    diff: VersionDiff
     old: Any
     new: Any
 
@@ -94,18 +125,23 @@ class Differ:
     def _key(self, old_commit: str, new_commit: str, ignore: Ignore) -> tuple:
         return (old_commit, new_commit, ignore, self.promo_pattern)
 
-    def _diff(self, old_paragraphs: Sequence[str], new_paragraphs: Sequence[str],
-              ignore: Ignore) -> Diff:
-        return diff_paragraphs(list(old_paragraphs), list(new_paragraphs),
-                               ignore_typography="typography" in ignore,
+    def _diff(self, old: Version | None, new: Version, ignore: Ignore) -> VersionDiff:
+        """Diff two versions' paragraphs and metadata: every diff (and so every stats) has both."""
+        diff = diff_paragraphs(list(old.paragraphs) if old is not None else [],
+                               list(new.paragraphs), ignore_typography="typography" in ignore,
                                promo_pattern=self.promo_pattern)
+        return with_meta(diff, old.meta if old is not None else None, new.meta, ignore)
 
-    def diff_versions(self, old: Version | None, new: Version, ignore: Ignore = NOTHING) -> Diff:
-        """Return the diff of two versions (old None: the empty story), cached by their commits."""
+    def diff_versions(self, old: Version | None, new: Version,
+                      ignore: Ignore = NOTHING) -> VersionDiff:
+        """Return the diff of two versions (old None: the empty story), cached by their commits.
+
+        A commit fixes its metadata too, so the metadata changes are cached with the rows.
+        """
         key = self._key(old.commit if old is not None else "", new.commit, ignore)
 
-        def compute() -> Diff:
-            diff = self._diff(old.paragraphs if old is not None else [], new.paragraphs, ignore)
+        def compute() -> VersionDiff:
+            diff = self._diff(old, new, ignore)
             self._stats.put(key, diff.stats)
             return diff
 
@@ -156,7 +192,7 @@ class Differ:
 
         Cached stats (or full diffs) need no read of the store; the missing pairs are read in
         one walk of the chain and their stats kept, so a long timeline is served from memory
-        the second time.
+        the second time. Stats count metadata changes too (`meta_fields`: "headline changed").
         """
         out: list[dict | None] = [None] * len(infos)
         missing = []
@@ -173,7 +209,7 @@ class Differ:
             pairs = [(infos[k - 1].version, infos[k].version) for k in missing]
             position = {infos[k].version: k for k in missing}
             for old, new in self._pairs(article_id, pairs, upto=infos[-1].commit):
-                diff = self._diff(old.paragraphs, new.paragraphs, NOTHING)
+                diff = self._diff(old, new, NOTHING)
                 self._stats.put(self._key(old.commit, new.commit, NOTHING), diff.stats)
                 out[position[new.version]] = diff.stats
         return out
@@ -198,7 +234,7 @@ class Differ:
                     missing.append((infos[k - 1].version, infos[k].version))
                 diffs[k - 1] = found
             for old, new in self._pairs(article_id, missing, upto=target.commit):
-                diff = self._diff(old.paragraphs, new.paragraphs, ignore)
+                diff = self._diff(old, new, ignore)
                 if not ignore:
                     self._stats.put(self._key(old.commit, new.commit, NOTHING), diff.stats)
                 diffs[old.version - 1] = diff

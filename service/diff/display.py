@@ -1,4 +1,5 @@
-"""Rows as a reader sees them: a moved paragraph shown at both places, quiet runs folded."""
+"""Rows as a reader sees them: a moved paragraph shown at both places and which way it went,
+quiet runs folded."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..plural import plural
-from .engine import Diff
+from .engine import Diff, lefts_of
 
 
 def display_rows(diff: Diff | Mapping) -> list[dict]:
@@ -19,7 +20,7 @@ def display_rows(diff: Diff | Mapping) -> list[dict]:
     """
     rows = diff.rows if isinstance(diff, Diff) else diff["rows"]
     moved = {r["left"]: r["right"] for r in rows if r["kind"] == "moved"}
-    n = sum(1 for r in rows if r["left"] is not None)
+    n = sum(len(lefts_of(r)) for r in rows)
     out: list[dict] = []
 
     def moved_away_after(i: int) -> None:
@@ -35,7 +36,29 @@ def display_rows(diff: Diff | Mapping) -> list[dict]:
         else:
             out.append(r)
             if r["left"] is not None:
-                moved_away_after(r["left"])
+                moved_away_after(lefts_of(r)[-1])
+    return out
+
+
+def move_directions(rows: list[dict]) -> dict[int, str]:
+    """Return "up" or "down" for each moved row, by its old index: which way it went.
+
+    Relative to the paragraphs that kept their place (unchanged, changed, split, joined): a
+    paragraph now below one that stood after it moved down, now above one that stood before
+    it moved up; a paragraph shifted by insertions or removals above it is no move at all.
+    Takes the engine's rows or `display_rows` (moved_away rows are skipped).
+    """
+    kept = ("unchanged", "changed", "split", "joined")
+    out: dict[int, str] = {}
+    last = -1  # the last old index held by a row that kept its place, above this one
+    for r in rows:
+        if r["kind"] in kept:
+            last = lefts_of(r)[-1]
+        elif r["kind"] == "moved" and r["left"] < last:
+            out[r["left"]] = "down"
+    for r in rows:
+        if r["kind"] == "moved" and r["left"] not in out:
+            out[r["left"]] = "up"
     return out
 
 

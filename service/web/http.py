@@ -9,7 +9,7 @@ from ..diff import Differ
 from ..store import GitStore
 
 # Part of every given ETag: bump it when a representation changes, so caches drop the old shape.
-REPRESENTATION_REVISION = "r1"
+REPRESENTATION_REVISION = "r2"  # r2: diffs carry `meta` and row `typography`
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 

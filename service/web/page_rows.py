@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..diff import meta as diff_meta
+from ..diff.display import move_directions
+from ..diff.splits import cut
 from ..store.text import first_words
 
 AGE_BUCKETS = 6  # age-0 (the first version) .. age-5 (the newest); the stylesheet has six shades
@@ -21,11 +24,20 @@ def headline(meta: dict, paragraphs=None) -> tuple[str, bool]:
     return "Untitled article", True
 
 
+@dataclass(frozen=True)
+class Part:
+    """One paragraph of the several in a split or joined row, with its segments."""
+
+    index: int                     # in its version, from 0
+    segments: list
+
+
 @dataclass
 class Row:
-    """One line of the compare view: at most one old and one new paragraph."""
+    """One line of the compare view: one old and one new paragraph at most, but for a split
+    (one old, several new) and a joined row (several old, one new)."""
 
-    kind: str                      # unchanged, changed, added, removed, moved, moved_away
+    kind: str          # unchanged, changed, added, removed, moved, moved_away, split, joined
     left: int | None               # index in the old version
     right: int | None              # index in the new version
     left_text: str | None = None
@@ -34,9 +46,14 @@ class Row:
     right_segments: list | None = None   # equal + insert
     inline_segments: list | None = None  # all three, for the one-column layout
     promo: bool = False
+    typography: bool = False       # an edit of quotes, dashes, spaces only ("punctuation only")
     anchor: str | None = None      # c1, c2, ... on every change
     moved_from: int | None = None  # for a moved row: the old index
     moved_to: int | None = None    # for a moved-away placeholder: the new index
+    moved_direction: str | None = None  # "up" or "down", on moved and moved_away rows
+    left_parts: list[Part] | None = None    # split and joined rows: the old paragraphs
+    right_parts: list[Part] | None = None   # the new paragraphs
+    inline_parts: list[Part] | None = None  # the new ones with every segment (one column)
 
 
 def _split_segments(segments):
@@ -49,24 +66,30 @@ def build_rows(display: list[dict], old: list[str], new: list[str]) -> list[Row]
     """Turn diff.display_rows output into Rows with texts, split segments and change anchors."""
     moved_segments = {r["left"]: r["segments"] for r in display
                       if r["kind"] == "moved" and r.get("segments")}
+    directions = move_directions(display)
     rows = []
     changes = 0
     for item in display:
         kind, left, right = item["kind"], item.get("left"), item.get("right")
         row = Row(kind=kind, left=left, right=right, promo=bool(item.get("promo")),
+                  typography=bool(item.get("typography")),
                   left_text=old[left] if left is not None else None,
                   right_text=new[right] if right is not None else None)
         segments = item.get("segments")
         if kind == "changed" and segments:
             row.left_segments, row.right_segments = _split_segments(segments)
             row.inline_segments = segments
+        elif kind in ("split", "joined"):
+            _group_parts(row, item)
         elif kind == "moved":
             row.moved_from = item.get("from", left)
+            row.moved_direction = directions.get(item["left"])
             row.left_text = None  # the old text shows where it stood, in the moved_away row
             if segments:
                 row.right_segments = _split_segments(segments)[1]
         elif kind == "moved_away":
             row.moved_to = item["to"]
+            row.moved_direction = directions.get(item["left"])
             if left in moved_segments:
                 row.left_segments = _split_segments(moved_segments[left])[0]
         if kind != "unchanged":
@@ -74,6 +97,27 @@ def build_rows(display: list[dict], old: list[str], new: list[str]) -> list[Row]
             row.anchor = f"c{changes}"
         rows.append(row)
     return rows
+
+
+def _group_parts(row: Row, item: dict) -> None:
+    """Fill the parts of a split or joined row: each side's paragraphs with their segments.
+
+    The single side keeps its breaks (where the paragraph was cut, or where several were
+    joined); each paragraph of the several sides gets the segments between two breaks.
+    """
+    segments = item["segments"]
+    pieces = cut(segments)
+    if row.kind == "split":
+        row.left_parts = [Part(item["left"], [s for s in segments if s["op"] != "insert"])]
+        row.right_parts = [Part(j, [s for s in piece if s["op"] != "delete"])
+                           for j, piece in zip(item["rights"], pieces, strict=True)]
+        row.inline_parts = [Part(j, piece) for j, piece in zip(item["rights"], pieces,
+                                                                strict=True)]
+    else:
+        row.left_parts = [Part(i, [s for s in piece if s["op"] != "insert"])
+                          for i, piece in zip(item["lefts"], pieces, strict=True)]
+        row.right_parts = [Part(item["right"], [s for s in segments if s["op"] != "delete"])]
+        row.inline_parts = [Part(item["right"], segments)]
 
 
 def describe(row: Row) -> tuple[str, bool]:
@@ -106,7 +150,29 @@ def age_bucket(first_version: int, latest: int) -> int:
 
 
 def meta_changes(old: dict, new: dict) -> list[tuple[str, str | None, str | None]]:
-    """Return (field, old, new) for the metadata a reader would notice changing."""
-    fields = ("headline", "byline", "label", "editor_note", "url", "published_at")
-    return [(name, old.get(name), new.get(name)) for name in fields
-            if (old.get(name) or None) != (new.get(name) or None)]
+    """Return (field, old, new) for the metadata that changed: the diff wing's rule."""
+    return [(c["field"], c["old"], c["new"]) for c in diff_meta.meta_changes(old, new)]
+
+
+@dataclass(frozen=True)
+class MetaRow:
+    """One line of the compare page's "Details that changed" table."""
+
+    name: str                      # as summaries word it: "headline", "editor's note"
+    old: str | None
+    new: str | None
+    left_segments: list | None = None   # equal + delete (the headline)
+    right_segments: list | None = None  # equal + insert
+    typography: bool = False
+
+
+def meta_rows(changes: list[dict]) -> list[MetaRow]:
+    """Turn a diff's metadata changes (`VersionDiff.meta`) into rows of the compare page."""
+    out = []
+    for c in changes:
+        left = right = None
+        if c.get("segments"):
+            left, right = _split_segments(c["segments"])
+        out.append(MetaRow(diff_meta.LABELS.get(c["field"], c["field"]), c["old"], c["new"],
+                           left, right, bool(c.get("typography"))))
+    return out

@@ -224,7 +224,7 @@ def compare(article_id: str, spec: str):
     return render_template(
         "views/compare.html", article_id=article_id, infos=infos, old=old, new=new,
         stats=diff.stats, blocks=blocks, options=options, here=here, title=title,
-        made_up=made_up, meta_changes=page_rows.meta_changes(old.meta, new.meta),
+        made_up=made_up, meta_changes=page_rows.meta_rows(diff.meta),
         prev_pair=pair(na - 1, nb - 1) if min(na, nb) > 1 else None,
         next_pair=pair(na + 1, nb + 1) if max(na, nb) < latest else None,
         change_count=sum(1 for r in rows if r.anchor),

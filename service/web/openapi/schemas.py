@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...diff.meta import FIELDS as META_FIELDS
 from ..problems import PROBLEM_TYPES
 from .parts import TEXT, ref
 
@@ -126,37 +127,93 @@ def schemas() -> dict:
         "Segment": {
             "type": "object",
             "required": ["op", "text"],
-            "properties": {"op": {"enum": ["equal", "insert", "delete"]},
+            "properties": {"op": {"enum": ["equal", "insert", "delete", "break"],
+                                  "description": "`break` only on split and joined rows: "
+                                                 "where one paragraph of the several ends and "
+                                                 "the next begins; its text is the single "
+                                                 "paragraph's own white space there (or "
+                                                 "empty)."},
                            "text": {"type": "string"}},
         },
         "DiffRow": {
             "type": "object",
+            "description": "At most one old and one new paragraph, but for `split` (one old "
+                           "paragraph re-broken into several consecutive new ones: `rights`) "
+                           "and `joined` (several consecutive old ones made one: `lefts`); "
+                           "`left` and `right` are integers or null on every kind.",
             "required": ["kind", "left", "right"],
             "properties": {
-                "kind": {"enum": ["unchanged", "changed", "added", "removed", "moved"]},
+                "kind": {"enum": ["unchanged", "changed", "added", "removed", "moved", "split",
+                                  "joined"]},
                 "left": {"type": ["integer", "null"], "minimum": 0,
-                         "description": "Index in the old version (from 0)."},
+                         "description": "Index in the old version (from 0); on a joined row "
+                                        "the first of `lefts`."},
                 "right": {"type": ["integer", "null"], "minimum": 0,
-                          "description": "Index in the new version (from 0)."},
+                          "description": "Index in the new version (from 0); on a split row "
+                                         "the first of `rights`."},
+                "lefts": {"type": "array", "items": {"type": "integer", "minimum": 0},
+                          "minItems": 2,
+                          "description": "Joined rows only: the consecutive old paragraphs "
+                                         "joined into `right`."},
+                "rights": {"type": "array", "items": {"type": "integer", "minimum": 0},
+                           "minItems": 2,
+                           "description": "Split rows only: the consecutive new paragraphs "
+                                          "`left` was split into."},
                 "segments": {"type": "array", "items": ref("Segment"),
                              "description": "Word-level changes of changed and edited moved "
-                                            "rows."},
+                                            "rows; on split and joined rows (always there) "
+                                            "across the paragraphs: a split's equal, delete "
+                                            "and break segments rebuild the old paragraph and "
+                                            "its equal and insert segments between breaks each "
+                                            "new one; a join the other way round."},
                 "promo": {"type": "boolean",
                           "description": "A promotional line (WATCH:, READ MORE:, ...)."},
+                "typography": {"const": True,
+                               "description": "On a changed or edited moved row whose only "
+                                              "differences are quotes, dashes, spaces or "
+                                              "Unicode forms (punctuation only)."},
+            },
+        },
+        "MetaChange": {
+            "type": "object",
+            "description": "A metadata field that differs between the two versions.",
+            "required": ["field", "old", "new"],
+            "properties": {
+                "field": {"enum": list(META_FIELDS)},
+                "old": {**nullable_str, "description": "The value in the old version; null: none."},
+                "new": {**nullable_str, "description": "The value in the new version; null: none."},
+                "segments": {"type": "array", "items": ref("Segment"),
+                             "description": "Word-level changes, for the headline."},
+                "typography": {"const": True,
+                               "description": "Only quotes, dashes, spaces or Unicode forms "
+                                              "differ."},
             },
         },
         "DiffStats": {
             "type": "object",
             "required": ["unchanged", "changed", "added", "removed", "moved", "words_added",
-                         "words_removed"],
-            "properties": {k: {"type": "integer", "minimum": 0} for k in
-                           ["unchanged", "changed", "added", "removed", "moved", "words_added",
-                            "words_removed"]},
+                         "words_removed", "typography_only", "meta_changed", "meta_fields",
+                         "split", "joined"],
+            "properties": {
+                **{k: {"type": "integer", "minimum": 0} for k in
+                   ["unchanged", "changed", "added", "removed", "moved", "words_added",
+                    "words_removed"]},
+                "split": {"type": "integer", "minimum": 0,
+                          "description": "Split rows (one old paragraph, several new)."},
+                "joined": {"type": "integer", "minimum": 0,
+                           "description": "Joined rows (several old paragraphs, one new)."},
+                "typography_only": {"type": "integer", "minimum": 0,
+                                    "description": "Rows marked `typography`."},
+                "meta_changed": {"type": "integer", "minimum": 0,
+                                 "description": "How many metadata fields changed."},
+                "meta_fields": {"type": "array", "items": {"enum": list(META_FIELDS)},
+                                "description": "The metadata fields that changed, as in `meta`."},
+            },
         },
         "Diff": {
             "type": "object",
             "required": ["article", "from", "to", "from_commit", "to_commit", "ignore", "stats",
-                         "rows"],
+                         "meta", "rows"],
             "properties": {
                 "article": {"type": "string"},
                 "from": {"type": "integer", "minimum": 0,
@@ -166,6 +223,11 @@ def schemas() -> dict:
                 "to_commit": {"type": "string"},
                 "ignore": {"type": ["string", "null"], "enum": ["typography", None]},
                 "stats": ref("DiffStats"),
+                "meta": {"type": "array", "items": ref("MetaChange"),
+                         "description": "What changed in headline, byline, label, editor's "
+                                        "note, url and the publisher's times; with `ignore="
+                                        "typography`, changes of typography alone are left "
+                                        "out. From version 0 every field of `to` is listed."},
                 "rows": {"type": "array", "items": ref("DiffRow"),
                          "description": "In the new version's order, removed paragraphs where "
                                         "they stood."},
