@@ -407,8 +407,7 @@ def main() -> None:
 
     imported, first, second = first_call_ms(*seed_pair())
     print(f"\nfresh process, seed pair: first diff {first:.2f} ms, second {second:.2f} ms "
-          f"(first/second {first / second:.1f}x); import service.diff {imported:.0f} ms "
-          "(service/__init__ brings Flask)")
+          f"(first/second {first / second:.1f}x); import service.diff {imported:.0f} ms")
 
     seed_ms, _ = figures["seed pair"]
     heavy_ms, heavy_git = figures["heavy"]
