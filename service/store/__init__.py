@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -52,6 +53,8 @@ __all__ = [
 ]
 
 REF_PREFIX = "refs/articles"
+# `bare = true` in the repository's config (git writes it so in [core]; case as git reads it).
+_BARE = re.compile(r"^\s*bare\s*=\s*(true|yes|on|1)\s*$", re.IGNORECASE | re.MULTILINE)
 DEFAULT_ACTOR = git.Actor("writethru", "writethru@localhost")
 _EXTRA_DIR = "writethru"  # our own files inside the bare repo: locks, listing index
 _HEAD_CACHE_SIZE = 4096  # head commits remembered per store (a few hundred bytes each)
@@ -134,14 +137,15 @@ class GitStore:
         if not self.exists():
             raise StoreUnavailable(f"no git repository at {self.path}",
                                    "The article store is missing.")
+        # Files read directly, no GitPython Repo: /healthz calls this on every probe.
         try:
-            with git.Repo(self.path) as repo:
-                if not repo.bare:
-                    raise StoreUnavailable(f"{self.path} is not a bare repository",
-                                           "The article store is not usable.")
+            config = (self.path / "config").read_text(encoding="utf-8", errors="replace")
             os.listdir(self.path / "objects")
-        except (OSError, git.exc.GitError) as exc:
+        except OSError as exc:
             raise StoreUnavailable(f"store at {self.path} is unreadable: {exc}") from exc
+        if not _BARE.search(config):
+            raise StoreUnavailable(f"{self.path} is not a bare repository",
+                                   "The article store is not usable.")
 
     def writable(self) -> bool:
         """Tell whether this process may write versions here (False: read-only mount, no rights)."""
