@@ -60,5 +60,5 @@ def test_safe_link(url, safe):
 
 
 def test_meta_changes_lists_only_what_changed():
-    assert pages.meta_changes({"headline": "A", "label": ""}, {"headline": "B", "label": None}) == [
-        ("headline", "A", "B")]
+    changes = diffing.meta_changes({"headline": "A", "label": ""}, {"headline": "B", "label": None})
+    assert [(c["field"], c["old"], c["new"]) for c in changes] == [("headline", "A", "B")]

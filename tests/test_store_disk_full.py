@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
+from mounts import run_mount
 
 from service import create_app
 from service.cli import cli
@@ -50,17 +51,7 @@ def small_disk(tmp_path):
     """Yield a folder on a fresh 4 MiB tmpfs, unmounted afterwards."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    try:
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
-                              capture_output=True, text=True)
-        failure = done.stderr.strip() if done.returncode else ""
-    except OSError as exc:  # no mount command at all
-        failure = str(exc)
-    if failure:
-        why = f"cannot mount a 4 MiB tmpfs to fill (needs root or CAP_SYS_ADMIN): {failure}"
-        if os.environ.get("CI"):
-            pytest.fail(why)
-        pytest.skip(why)
+    run_mount(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], "a 4 MiB tmpfs to fill")
     try:
         yield mount
     finally:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 import random
 import sqlite3
 import subprocess
@@ -20,6 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from mounts import run_mount
 
 from service import create_app
 from service.store import GitStore
@@ -188,13 +188,7 @@ def test_index_deleted_over_and_over_during_writes(tmp_path, caplog):
     side = [threading.Thread(target=delete), *(threading.Thread(target=read, args=(c,))
                                                for c in readers)]
     with caplog.at_level("WARNING", logger="service.store.index"):
-        for t in threads + side:
-            t.start()
-        for t in threads:
-            t.join()
-        stop.set()
-        for t in side:
-            t.join()
+        run_beside(threads, side, stop)
     # Saves that had their row in a file deleted under them (SQLite: "readonly database").
     hit = sum("a save:" in r.getMessage() for r in caplog.records)
     acked = {k: v for c in writers for k, v in c.acked.items()}
@@ -379,13 +373,7 @@ def test_threads_list_and_save_while_git_moves_refs(tmp_path):
     threads = [threading.Thread(target=write, args=(k, c)) for k, c in enumerate(writers)]
     side = [threading.Thread(target=outside),
             *(threading.Thread(target=read, args=(Client(app, statuses),)) for _ in range(3))]
-    for t in threads + side:
-        t.start()
-    for t in threads:
-        t.join()
-    stop.set()
-    for t in side:
-        t.join()
+    run_beside(threads, side, stop)
     acked = {k: v for c in writers for k, v in c.acked.items()}
     assert Client(app, statuses).listing() == refs_of(path)
     found = found_in_git(path, acked)
@@ -394,25 +382,25 @@ def test_threads_list_and_save_while_git_moves_refs(tmp_path):
     assert found == len(acked) == 90 and statuses["5xx"] == 0
 
 
+def run_beside(threads: list[threading.Thread], side: list[threading.Thread],
+               stop: threading.Event) -> None:
+    """Run the threads to their end with the side threads beside them, then stop those."""
+    for t in threads + side:
+        t.start()
+    for t in threads:
+        t.join()
+    stop.set()
+    for t in side:
+        t.join()
+
+
 @contextlib.contextmanager
 def read_only_mount(source: Path, at: Path):
     """Bind-mount source read-only at `at` (root only); skip where that is not allowed, fail in CI."""
     at.mkdir()
     try:
-        for args in (["mount", "--bind", str(source), str(at)],
-                     ["mount", "-o", "remount,ro,bind", str(at)]):
-            done = subprocess.run(args, capture_output=True, text=True)
-            if done.returncode != 0:
-                subprocess.run(["umount", "-l", str(at)], capture_output=True)
-                message = f"cannot mount read-only here: {done.stderr.strip()}"
-                if os.environ.get("CI"):
-                    pytest.fail(message)
-                pytest.skip(message)
-    except FileNotFoundError as exc:  # no mount command at all
-        if os.environ.get("CI"):
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
-    try:
+        run_mount(["mount", "--bind", str(source), str(at)], "a bind mount")
+        run_mount(["mount", "-o", "remount,ro,bind", str(at)], "a bind mount read-only")
         yield at
     finally:
         gc.collect()  # close the app's SQLite connections before the mount goes

@@ -31,16 +31,17 @@ def _settings(store: Path | None) -> dict:
     return settings
 
 
-def _open_store(ctx: click.Context, *, create: bool, durable: bool | None = None) -> GitStore:
+def _open_store(ctx: click.Context, *, create: bool, durable: bool | None = None,
+                refuse_foreign: bool | None = None) -> GitStore:
+    """Open the store; refuse_foreign (default: create) refuses one that is another user's."""
     settings = ctx.obj
     path = Path(settings["STORE_PATH"])
     if not create and not path.exists():
         raise CliError(f"no store at {path} (set --store or WRITETHRU_STORE, or load articles "
                        "with 'writethru seed' or 'writethru ingest')")
     store = GitStore(path, durable=settings["DURABLE"] if durable is None else durable)
-    if create and ctx.info_name != "serve":
+    if create if refuse_foreign is None else refuse_foreign:
         # Written as another user, the store would end up with folders its server cannot write.
-        # (`serve` only logs this: create_app says it at start.)
         problem = store.owner_problem()
         if problem:
             raise CliError(f"refusing to write: {problem}")
@@ -87,7 +88,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     threads = threads or settings["THREADS"]
     if threads < 1:
         raise CliError(f"WRITETHRU_THREADS: must be at least 1, not {threads}")
-    _open_store(ctx, create=True)
+    # Only logged for the server (create_app says it at start): it should still serve reads.
+    _open_store(ctx, create=True, refuse_foreign=False)
     # Workers build their own app from the environment; --store must reach them too.
     os.environ["WRITETHRU_STORE"] = str(settings["STORE_PATH"])
     with user_errors():
@@ -318,10 +320,7 @@ def maintain(ctx: click.Context, auto: bool, quiet: bool):
     two-week grace, never --prune=now). The server also starts this by itself when loose
     objects pile up.
     """
-    store = _open_store(ctx, create=False)
-    problem = store.owner_problem()
-    if problem:
-        raise CliError(f"refusing to write: {problem}")
+    store = _open_store(ctx, create=False, refuse_foreign=True)
     with user_errors():
         done = store.maintain(auto=auto)
     if quiet:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +57,10 @@ class _Checker:
         self.reader = reader
         self.report = report
         self.seen: dict[str, str | None] = {}  # object id -> problem (None: whole)
+
+    def whole(self, sha: str) -> bool:
+        """True when the object was read and found whole already."""
+        return sha in self.seen and self.seen[sha] is None
 
     def read(self, sha: str, kind: bytes) -> tuple[bytes | None, str | None]:
         """Return (content, None) or (None, what is wrong) for an object of a known kind."""
@@ -125,15 +128,17 @@ def _check_article(checker: _Checker, article_id: str, head: str) -> None:
 
 def _check_tree(checker: _Checker, article_id: str, number: int, tree: str) -> None:
     report = checker.report
-    data, problem = checker.read(tree, b"tree")
-    if data is None:
-        report.findings.append(Finding(f"its file list: {problem}", article_id, number))
+    entries: dict[str, str] = {}
+    problem = _gather(checker, tree, "", entries)
+    if problem:
+        report.findings.append(Finding(problem, article_id, number))
         return
-    entries = {name: sha for sha, name, is_tree in _tree_entries(checker, tree)}
     for name in ("article.txt", "meta.json"):
         if name not in entries:
             report.findings.append(Finding(f"it has no {name}", article_id, number))
     for name, sha in entries.items():
+        if checker.whole(sha):
+            continue  # a blob versions share (meta.json, mostly) is read and checked once
         content, problem = checker.read(sha, b"blob")
         if content is None:
             report.findings.append(Finding(f"{name}: {problem}", article_id, number))
@@ -144,20 +149,21 @@ def _check_tree(checker: _Checker, article_id: str, number: int, tree: str) -> N
                 report.findings.append(Finding("meta.json is not JSON", article_id, number))
 
 
-def _tree_entries(checker: _Checker, tree: str, prefix: str = "") -> Iterable[tuple[str, str, bool]]:
-    """Yield (object id, path, False) for every file under a tree (subtrees checked too)."""
+def _gather(checker: _Checker, tree: str, prefix: str, into: dict[str, str]) -> str | None:
+    """Collect {path: blob id} of every file under a tree; return what is wrong, if anything."""
     from git.objects.fun import tree_entries_from_data
 
-    data, _ = checker.read(tree, b"tree")
-    for binsha, mode, name in tree_entries_from_data(data or b""):
+    data, problem = checker.read(tree, b"tree")
+    if data is None:
+        return f"{prefix or 'its file list'}: {problem}"
+    for binsha, mode, name in tree_entries_from_data(data):
         if mode == 0o040000:
-            sub, problem = checker.read(binsha.hex(), b"tree")
-            if sub is None:
-                checker.report.findings.append(Finding(f"{prefix}{name}/: {problem}"))
-                continue
-            yield from _tree_entries(checker, binsha.hex(), f"{prefix}{name}/")
+            problem = _gather(checker, binsha.hex(), f"{prefix}{name}/", into)
+            if problem:
+                return problem
         else:
-            yield binsha.hex(), f"{prefix}{name}", False
+            into[f"{prefix}{name}"] = binsha.hex()
+    return None
 
 
 def _parent(commit: bytes) -> str | None:

@@ -149,11 +149,6 @@ def age_bucket(first_version: int, latest: int) -> int:
     return round((first_version - 1) * (AGE_BUCKETS - 1) / (latest - 1))
 
 
-def meta_changes(old: dict, new: dict) -> list[tuple[str, str | None, str | None]]:
-    """Return (field, old, new) for the metadata that changed: the diff wing's rule."""
-    return [(c["field"], c["old"], c["new"]) for c in diff_meta.meta_changes(old, new)]
-
-
 @dataclass(frozen=True)
 class MetaRow:
     """One line of the compare page's "Details that changed" table."""
