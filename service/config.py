@@ -31,7 +31,20 @@ SETTINGS: list[tuple[str, str, Callable[[str], object] | Literal["bool"], Any, s
     ("THREADS", "WRITETHRU_THREADS", int, 8, "request threads per gunicorn worker"),
     ("PROMO_PATTERN", "WRITETHRU_PROMO_PATTERN", str, DEFAULT_PROMO_PATTERN,
      "regular expression for promotional lines"),
+    ("CACHE_MB", "WRITETHRU_CACHE_MB", int, 64,
+     "memory each process may keep in caches, MiB (diffs, histories, rendered pages, "
+     "annotations; shares in `config.CACHE_SHARES`)"),
 ]
+
+# How CACHE_MB is shared out. Diffs and rendered pages are what readers ask for again; a
+# history is small per version but a live blog has thousands.
+CACHE_SHARES = {"diffs": 0.35, "pages": 0.25, "histories": 0.2, "annotations": 0.1,
+                "stats": 0.1}
+
+
+def cache_bytes(settings: dict, name: str) -> int:
+    """Return the bytes the cache `name` may hold under the settings' CACHE_MB."""
+    return int(settings["CACHE_MB"] * 1024 * 1024 * CACHE_SHARES[name])
 
 
 class ConfigError(ValueError):
@@ -74,6 +87,8 @@ def check(settings: dict) -> None:
     """Raise ConfigError if the settings cannot work together."""
     if settings["MAX_BODY"] <= 0:
         raise ConfigError("WRITETHRU_MAX_BODY must be a positive number of bytes")
+    if settings["CACHE_MB"] < 1:
+        raise ConfigError("WRITETHRU_CACHE_MB must be at least 1 (MiB)")
     if settings["MAX_PARAGRAPHS"] <= 0:
         raise ConfigError("WRITETHRU_MAX_PARAGRAPHS must be a positive number")
     try:

@@ -71,7 +71,7 @@ def test_store_errors_pass_through(store, differ):
 
 
 def test_lru_drops_the_least_recently_used():
-    lru = LRU(maxsize=2)
+    lru = LRU(2)
     computed = []
 
     def value(key):
@@ -121,7 +121,7 @@ def spied(store, monkeypatch):
 def test_change_stats_of_a_history_longer_than_the_diff_lru_stay_cached(
         store, long_story, spied, monkeypatch, differ):
     # A diff LRU smaller than the history, as 256 is for a 400-version story.
-    monkeypatch.setattr(differ._diffs, "maxsize", 8)
+    monkeypatch.setattr(differ._diffs, "max_weight", 8)
     infos = store.versions("long")
     first = differ.change_stats("long", infos)
     assert first[0] is None and [s["changed"] for s in first[1:4]] == [1, 1, 2]
@@ -169,8 +169,8 @@ def test_annotate_cold_reads_the_history_once_and_keeps_the_diff_lru_clean(store
 
 
 def test_annotation_cache_is_bounded(differ):
-    assert differ._annotations.maxsize == differ_module.MAX_ANNOTATIONS <= 64
-    assert differ._stats.maxsize == differ_module.MAX_STATS >= 65_536 > differ_module.MAX_DIFFS
+    assert differ._annotations.max_weight == differ_module.MAX_ANNOTATIONS <= 64
+    assert differ._stats.max_weight == differ_module.MAX_STATS >= 65_536 > differ_module.MAX_DIFFS
 
 
 def test_annotate_missing_version(store, long_story, differ):
@@ -184,3 +184,25 @@ def diffing_annotate(history):
     from service.diff import annotate
 
     return annotate(history)
+
+
+def test_lru_bounded_by_weight_keeps_what_fits_and_never_a_giant():
+    lru = LRU(100, weigh=len)
+    lru.put("a", "x" * 40)
+    lru.put("b", "y" * 40)
+    lru.put("c", "z" * 40)  # 120 > 100: a, the least recently used, goes
+    assert lru.peek("a") is None and lru.peek("b") and lru.peek("c")
+    assert lru.weight == 80
+    lru.put("giant", "g" * 101)  # heavier than the whole bound: returned by get, never kept
+    assert lru.peek("giant") is None and lru.weight == 80
+    assert lru.get("giant2", lambda: "h" * 200) == "h" * 200 and len(lru) == 2
+    lru.put("b", "short")  # replacing an entry gives back its weight
+    assert lru.weight == 45
+
+
+def test_size_of_follows_the_bytes_held():
+    from service.lru import size_of
+
+    small, big = size_of({"rows": ["a" * 10]}), size_of({"rows": ["a" * 10_000]})
+    assert 9_000 < big - small < 11_000
+    assert size_of([{"x": 1}] * 3) > size_of([{"x": 1}])
