@@ -649,3 +649,89 @@ def test_the_store_does_not_import_ingest():
     from service.store.submission import Submission
 
     assert FromIngest is Submission
+
+
+# -- the history table (history.sqlite) and the bound of remembered histories ---------------
+
+def test_a_cold_walk_reads_the_history_table_not_the_chain(long_story, monkeypatch):
+    path, texts = long_story
+    expected = GitStore(path).versions("long")  # the first walk reads git and fills the table
+    assert (path / "writethru" / "history.sqlite").is_file()
+    calls = spy_commit_reads(monkeypatch)
+    again = GitStore(path).versions("long")  # a fresh process
+    assert again == expected and calls == [expected[-1].commit]  # the head alone, to check it
+    store = GitStore(path)
+    store.save("long", text("A new lede.\n\nThe same second paragraph.\n"))
+    calls.clear()
+    assert GitStore(path).versions("long")[:-1] == expected and len(calls) == 2  # head, then known
+
+
+def test_a_ref_moved_by_hand_gives_the_new_chain_s_history(long_story):
+    path, texts = long_story
+    store = GitStore(path)
+    old = store.versions("long")
+    store.save("other", text("Another story.\n"))
+    store.save("other", text("Another story, updated.\n"))
+    other = store.versions("other")
+    git(path, "update-ref", "refs/articles/long", other[-1].commit)  # another chain
+    assert GitStore(path).versions("long") == other
+    git(path, "update-ref", "refs/articles/long", old[6].commit)  # back in time
+    assert GitStore(path).versions("long") == old[:7]
+    assert GitStore(path).read("long").text == texts[6]
+
+
+def test_a_damaged_or_wrong_history_table_is_not_trusted(long_story):
+    import sqlite3
+
+    path, texts = long_story
+    expected = GitStore(path).versions("long")
+    table = path / "writethru" / "history.sqlite"
+    table.write_bytes(b"not a database at all" * 100)
+    assert GitStore(path).versions("long") == expected
+    with sqlite3.connect(table) as conn:  # replaced by a good one, the walk's rows in it
+        assert conn.execute("SELECT count(*) FROM commits").fetchone() == (len(texts),)
+        conn.execute("UPDATE commits SET version = version + 1")  # numbers that do not add up
+    assert GitStore(path).versions("long") == expected
+    with sqlite3.connect(table) as conn:
+        conn.execute("UPDATE commits SET version = version - 1, time = time + 1")  # a wrong head
+    assert GitStore(path).versions("long") == expected
+    with sqlite3.connect(table) as conn:
+        conn.execute("DELETE FROM metas")
+    assert GitStore(path).versions("long") == expected
+
+
+def test_no_history_table_without_the_store_s_folder(long_story):
+    import shutil
+
+    path, texts = long_story
+    shutil.rmtree(path / "writethru")  # say, a read-only mirror made by git clone --mirror
+    assert [v.text for v in GitStore(path).history("long")] == texts
+    assert not (path / "writethru").exists()
+
+
+def test_remembered_histories_stay_within_their_byte_bound():
+    import tracemalloc
+    from datetime import UTC, datetime
+
+    from service.store.history import HistoryCache, VersionInfo, history_bytes
+
+    def history(k: int) -> tuple[VersionInfo, ...]:
+        return tuple(VersionInfo(n + 1, f"{k:08d}{n:032x}", datetime.fromtimestamp(n, UTC),
+                                 {"headline": f"Headline {k} {n}", "byline": "By A. Writer",
+                                  "source_format": "json"}, 40, 1200) for n in range(5000))
+
+    tracemalloc.start()
+    one = history(0)
+    used = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    weight = history_bytes(one)
+    assert 0.8 * used <= weight <= 2 * used  # follows the bytes (shared keys count per meta)
+    cache = HistoryCache(max_bytes=3 * weight + 1000)
+    for k in range(8):
+        cache.put(f"head{k}", history(k))
+        assert cache.held_bytes <= cache.max_bytes
+    assert cache.get("head7") is not None and cache.get("head0") is None
+    small = HistoryCache(max_bytes=weight // 2)
+    small.put("head", one)  # heavier than the whole bound: not kept
+    assert small.get("head") is None and small.held_bytes == 0
+    assert GitStore("/nonexistent", history_cache_bytes=12345)._histories.max_bytes == 12345

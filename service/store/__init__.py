@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import git
 
+from ..lru import LRU, size_of
 from . import fsck, health, maintenance
 from .commits import NOT_IDENTITY, blob_id, commit_message, identity_id, meta_json
 from .errors import (
@@ -30,6 +30,7 @@ from .errors import (
     VersionNotFound,
 )
 from .history import (
+    HISTORY_CACHE_BYTES,
     HistoryCache,
     Version,
     VersionInfo,
@@ -40,7 +41,7 @@ from .history import (
 )
 from .ids import ARTICLE_ID_PATTERN, ARTICLE_ID_RE, ARTICLE_ID_RULE, validate_article_id
 from .index import ArticleIndex
-from .objects import ObjectReader, ObjectWriter
+from .objects import ObjectReader, ObjectWriter, ProcessReader
 from .refrows import RefSource, Row, decode_cursor
 from .refs import RefChanged, article_lock, file_lock, list_refs, read_ref, update_ref
 from .submission import Submission
@@ -57,7 +58,7 @@ REF_PREFIX = "refs/articles"
 _BARE = re.compile(r"^\s*bare\s*=\s*(true|yes|on|1)\s*$", re.IGNORECASE | re.MULTILINE)
 DEFAULT_ACTOR = git.Actor("writethru", "writethru@localhost")
 _EXTRA_DIR = "writethru"  # our own files inside the bare repo: locks, listing index
-_HEAD_CACHE_SIZE = 4096  # head commits remembered per store (a few hundred bytes each)
+_HEAD_CACHE_BYTES = 1024 * 1024  # heads remembered for saves: some 3,000 (number and two ids)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,8 @@ class ArticleSummary:
 class GitStore:
     """Versions of articles in a bare git repository; cheap to create, touches disk lazily."""
 
-    def __init__(self, path: Path | str, durable: bool = True, actor: git.Actor = DEFAULT_ACTOR):
+    def __init__(self, path: Path | str, durable: bool = True, actor: git.Actor = DEFAULT_ACTOR,
+                 history_cache_bytes: int = HISTORY_CACHE_BYTES):
         self.path = Path(path)
         self.durable = durable
         self.actor = (str(actor.name), str(actor.email))  # GitPython types both Optional
@@ -94,9 +96,9 @@ class GitStore:
         self._ready = False
         # Per process, per store: the head a save compares with is most often the commit the
         # previous save of that article wrote here, so it need not be read back from disk.
-        self._heads: dict[str, tuple[int, str | None, str | None]] = {}
-        self._heads_lock = threading.Lock()  # gthread workers save from several threads
-        self._histories = HistoryCache()
+        self._heads = LRU(_HEAD_CACHE_BYTES, weigh=lambda info: 130 + size_of(info))  # 130: key
+        self._histories = HistoryCache(history_cache_bytes, self._extra / "history.sqlite")
+        self._objects = ProcessReader(self.path / "objects")
         self._fanouts: set[str] = set()
 
     # -- set-up and health ------------------------------------------------------------
@@ -189,7 +191,7 @@ class GitStore:
         return read_ref(self.path, f"{REF_PREFIX}/{article_id}")
 
     def _reader(self) -> ObjectReader:
-        return ObjectReader(self.path / "objects")
+        return self._objects.get()  # one per process, shared by its threads
 
     def _existing_head(self, article_id: str) -> str:
         head = self.head(article_id)
@@ -342,7 +344,7 @@ class GitStore:
 
     def _head_info(self, head: str) -> tuple[int, str | None, str | None]:
         """Return (version number, article.txt id, identity_id of its meta) of a head commit."""
-        info = self._heads.get(head)
+        info = self._heads.peek(head)
         if info is None:
             reader = self._reader()
             commit = reader.commit(head)
@@ -356,10 +358,13 @@ class GitStore:
 
     def _remember(self, commit: str, info: tuple[int, str | None, str | None]) -> None:
         # A commit id names immutable content, so this needs no invalidation, only a bound.
-        with self._heads_lock:
-            if len(self._heads) >= _HEAD_CACHE_SIZE:
-                self._heads.pop(next(iter(self._heads)), None)
-            self._heads[commit] = info
+        self._heads.put(commit, info)
+
+    def bulk_import(self):  # -> packs.PackImport (imported here: only `writethru import` needs it)
+        """Start writing new articles' versions straight into one pack (store/packs.py)."""
+        from .packs import PackImport
+        self.init()  # makes writethru/ too
+        return PackImport(self.path, self._extra, self.actor, REF_PREFIX, self.durable)
 
     # -- listing -------------------------------------------------------------------------
 
@@ -388,3 +393,7 @@ class GitStore:
         self.check()
         self._own_folder()
         self._index.rebuild()
+
+    def ensure_index(self) -> bool:
+        """Make the listing index current now, rebuilding it if missing or untrusted; cheap when current."""
+        return self.exists() and self._index.ensure()  # the index makes its folder if it can

@@ -18,11 +18,9 @@ from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
-from git.objects.fun import tree_entries_from_data, tree_to_stream
-from gitdb import GitDB
-from gitdb.db.pack import PackedDB
-from gitdb.exc import BadObject
+from git.objects.fun import tree_to_stream
 
+from . import packed
 from .errors import StoreUnavailable
 
 FILE_MODE = 0o100644
@@ -243,36 +241,58 @@ class CommitData:
         return None
 
 
+def tree_entries(data: bytes) -> list[tuple[bytes, int, str]]:
+    """Return a tree object's (binary id, mode, name) entries.
+
+    Not GitPython's tree_entries_from_data: it checks every name as a path to check out (a
+    fifth of a history walk), and nothing here is checked out.
+    """
+    out: list[tuple[bytes, int, str]] = []
+    at, end = 0, len(data)
+    while at < end:
+        space = data.index(b" ", at)
+        nul = data.index(b"\0", space)
+        if nul + 21 > end:
+            raise ValueError("tree entry cut short")
+        out.append((data[nul + 1:nul + 21], int(data[at:space], 8),
+                    data[space + 1:nul].decode("utf-8", "surrogateescape")))
+        at = nul + 21
+    return out
+
+
 class ObjectReader:
-    """Read commits, trees and blobs, loose or packed."""
+    """Read commits, trees and blobs, loose or packed; one may be shared by threads of a process.
+
+    Loose objects are read directly, packed ones through packed.py: one gitdb GitDB kept for the
+    reader's life, listed again only when objects/pack changes or an object is not found.
+    """
 
     def __init__(self, objects_dir: Path):
         self.objects_dir = str(objects_dir)
-        self._packed: GitDB | None = None
+        self.pid = os.getpid()  # a forked child builds its own reader (GitStore._reader)
+        self._packed = packed.PackedObjects(self.objects_dir)
+        # Whether the last object was packed: then the next one (an older version in a walk) is
+        # looked for in the packs first, sparing a failed open per object (a third of a walk).
+        self._packed_first = False
 
     def raw(self, sha: str | bytes) -> bytes:
         """Return an object's content; StoreUnavailable if it is missing or broken (a broken store)."""
         binsha = bytes.fromhex(sha) if isinstance(sha, str) else sha
         hexsha = binsha.hex()
         path = f"{self.objects_dir}/{hexsha[:2]}/{hexsha[2:]}"
-        # Loose first, read whole: new versions are loose, and building a GitDB lists the packs.
+        if self._packed_first:
+            found = self._packed.find(binsha)
+            if found is not None:
+                return found
+            self._packed_first = False
+        # Loose first, read whole: new versions are loose, and no lock is needed for them.
         problem: Exception
         try:
             with open(path, "rb") as f:
                 raw = f.read()
         except FileNotFoundError:
-            # Packed (after git gc), or missing: gitdb reads packs and says which.
-            try:
-                return self._gitdb().stream(binsha).read()
-            except (BadObject, OSError, ValueError, zlib.error):
-                # git gc beside us writes a new pack, then removes the old packs and the loose
-                # copies: the packs this reader listed may be gone. Look once more at what is
-                # there now before calling the object missing.
-                self._packed = None
-            try:
-                return self._gitdb().stream(binsha).read()
-            except (BadObject, OSError, ValueError, zlib.error) as exc:
-                raise StoreUnavailable(f"cannot read object {hexsha}: {exc}") from exc
+            self._packed_first = True
+            return self._packed_raw(binsha)
         except OSError as exc:
             problem = exc
         else:
@@ -285,26 +305,18 @@ class ObjectReader:
                 problem = exc
         # A broken loose file (a crash, a full disk) is never served; a packed copy may be.
         # Not through GitDB, whose loose reader returns a truncated file's bytes as they are.
-        packed = self._from_packs(binsha)
-        if packed is None:
+        found = self._packed.packed_only(binsha)
+        if found is None:
             raise StoreUnavailable(f"object {hexsha} is broken ({problem}): {path}; "
                                    "`git fsck` lists the damage")
-        return packed
+        return found
 
-    def _gitdb(self) -> GitDB:
-        if self._packed is None:
-            self._packed = GitDB(self.objects_dir)
-        return self._packed
-
-    def _from_packs(self, binsha: bytes) -> bytes | None:
-        """Return an object's content from the packs alone, None if no pack has it whole."""
+    def _packed_raw(self, binsha: bytes) -> bytes:
+        """Return a packed object's content (or one made loose meanwhile); StoreUnavailable if none."""
         try:
-            for db in self._gitdb().databases():
-                if isinstance(db, PackedDB) and db.has_object(binsha):
-                    return db.stream(binsha).read()
-        except (BadObject, OSError, ValueError, zlib.error):
-            pass
-        return None
+            return self._packed.read(binsha)
+        except packed.ERRORS as exc:
+            raise StoreUnavailable(f"cannot read object {binsha.hex()}: {exc}") from exc
 
     def commit(self, sha: str) -> CommitData:
         """Parse a commit object."""
@@ -322,7 +334,7 @@ class ObjectReader:
 
     def tree(self, sha: str) -> dict[str, str]:
         """Return a tree's {name: object id} entries."""
-        return {name: binsha.hex() for binsha, _mode, name in tree_entries_from_data(self.raw(sha))}
+        return {name: binsha.hex() for binsha, _mode, name in tree_entries(self.raw(sha))}
 
     def file(self, tree_sha: str, path: str) -> bytes | None:
         """Return the content of path inside a tree, None if it is not there."""
@@ -335,9 +347,31 @@ class ObjectReader:
     def files(self, tree_sha: str, prefix: str = "") -> dict[str, bytes]:
         """Return every file under a tree as {path: content} (one directory level deep)."""
         out: dict[str, bytes] = {}
-        for binsha, mode, name in tree_entries_from_data(self.raw(tree_sha)):
+        for binsha, mode, name in tree_entries(self.raw(tree_sha)):
             if mode == TREE_MODE:
                 out.update(self.files(binsha.hex(), f"{prefix}{name}/"))
             else:
                 out[f"{prefix}{name}"] = self.raw(binsha)
         return out
+
+
+class ProcessReader:
+    """One ObjectReader per process for a store, built on first use and again after a fork.
+
+    Kept, not built per read: a reader holds gitdb's list of packs, which costs a listing and an
+    open per pack to build. A forked child (gunicorn forks workers after the master may have
+    read) builds its own rather than share the parent's gitdb cursors and mmap windows.
+    """
+
+    def __init__(self, objects_dir: Path):
+        self.objects_dir = objects_dir
+        self._reader: ObjectReader | None = None
+
+    def get(self) -> ObjectReader:
+        """Return this process's reader."""
+        reader = self._reader
+        if reader is None or reader.pid != os.getpid():
+            # No lock (one held at a fork would stay held in the child): two threads may both
+            # build one at first, and one of them is kept.
+            reader = self._reader = ObjectReader(self.objects_dir)
+        return reader
