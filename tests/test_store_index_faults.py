@@ -179,7 +179,7 @@ def test_index_deleted_over_and_over_during_writes(tmp_path, caplog):
             time.sleep(0.001)
 
     def read(client: Client) -> None:
-        while not stop.is_set():  # each listing rebuilds the index the deleter took away
+        while not stop.is_set():  # each listing has the index the deleter took away rebuilt
             assert client.get("/api/articles?limit=5").status_code == 200
             assert client.get("/feed.atom").status_code == 200
 
@@ -408,6 +408,7 @@ def read_only_mount(source: Path, at: Path):
 
 
 @pytest.mark.parametrize("state", ["index in step", "index stale", "index damaged",
+                                   "index from before a reboot",
                                    "no folder of ours (a fresh mirror)"])
 def test_a_read_only_store_serves_reads_and_refuses_posts(tmp_path, state):
     source = tmp_path / "source.git"
@@ -420,6 +421,11 @@ def test_a_read_only_store_serves_reads_and_refuses_posts(tmp_path, state):
         git(source, "update-ref", "-d", "refs/articles/story-01")
     elif state == "index damaged":
         damage(index_file(source), "all-but-header", seed=7)
+    elif state == "index from before a reboot":  # and stale: it cannot be checked read-only
+        with contextlib.closing(sqlite3.connect(index_file(source))) as conn:
+            conn.execute("UPDATE meta SET value = 'another boot' WHERE key = 'boot_id'")
+            conn.commit()
+        git(source, "update-ref", "-d", "refs/articles/story-01")
     elif state.startswith("no folder"):
         mirror = tmp_path / "mirror.git"
         subprocess.run(["git", "clone", "--quiet", "--mirror", str(source), str(mirror)], check=True)

@@ -1,10 +1,18 @@
 """The listing index: a small SQLite file derived from the refs, never the source of truth.
 
 `<repo>/writethru/index.sqlite` serves "most recently updated first" without reading every
-commit. It follows the refs by a stamp of them (refrows.py), is rebuilt when it cannot be
+commit. It follows the refs by a stamp of them (stamp.py), is rebuilt when it cannot be
 trusted, and `pending` rows guard against a writer killed mid-save; when it cannot be used at
-all, the listing comes from the refs in memory. See docs/ARCHITECTURE.md, "The listing index
-(derived)".
+all, the listing comes from the refs in memory (refrows.MemoryListing).
+
+A request never rebuilds it. `ensure()` (GitStore.ensure_index: after `writethru import`,
+before `writethru serve` starts its workers) makes it current up front. In a request, a missing
+or untrusted file starts one background rebuild (a daemon thread per process; across
+processes the flock serialises rebuilds) and the page is served from what is known: an older
+readable file as it is (after a reboot, or while a large outside change is synced); with no
+usable file, the request waits up to BACKGROUND_WAIT_S for the rebuild, then lists from memory,
+which shares the rebuild's one read of the refs rather than repeating it (refrows.FullRead).
+See docs/ARCHITECTURE.md, "The listing index (derived)".
 """
 
 from __future__ import annotations
@@ -15,118 +23,43 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from . import stamp as stamps
 from .errors import StoreUnavailable
-from .refrows import MemoryListing, RefSource, Row, decode_cursor, encode_cursor, search_text
+from .indexdb import DAMAGED, FULL, SCHEMA_VERSION, code, put, select_page, transaction
+from .indexsync import IndexFile, IndexUnusable, _boot_id, _Deferred
+from .refrows import MemoryListing, RefSource, Row, decode_cursor, encode_cursor
+
+__all__ = ["SCHEMA_VERSION", "ArticleIndex", "IndexUnusable"]
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "3"  # 2: updated_at in nanoseconds; 3: title, so a list reads no texts
-_SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE articles (
-    id TEXT PRIMARY KEY, headline TEXT NOT NULL, versions INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL, commit_id TEXT NOT NULL, search TEXT NOT NULL,
-    pending INTEGER NOT NULL DEFAULT 0, title TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX articles_by_time ON articles (updated_at DESC, id);
-"""
-# meta keys: schema, boot_id, and the stamp of the refs (stamp.py: refs, refs_ns, move ...).
-
-# SQLite result codes (low byte of sqlite_errorcode): a damaged file, or tables not ours (our
-# fixed queries fail with SQLITE_ERROR only then), is cured by a rebuild; a busy one by waiting;
-# anything else (full, read-only, moved) only by a sync or by listing from memory meanwhile.
-_DAMAGED = {1, 11, 26}  # SQLITE_ERROR, SQLITE_CORRUPT, SQLITE_NOTADB
-_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
-_FULL = 13  # SQLITE_FULL
+BACKGROUND_WAIT_S = 5.0  # a request with no usable file waits this long for the rebuild
+JOB_RETRY_S = 30.0  # after a failed background job, requests list from memory this long
 
 
-class IndexUnusable(Exception):
-    """The index cannot serve this now (held by a rebuild, or gone again after one)."""
-
-
-def _code(exc: sqlite3.Error) -> int:
-    return getattr(exc, "sqlite_errorcode", 0) & 0xFF
-
-
-@contextlib.contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-        conn.execute("COMMIT")
-    except BaseException:
-        with contextlib.suppress(sqlite3.Error):
-            conn.execute("ROLLBACK")
-        raise
-
-
-def _boot_id() -> str:
-    try:
-        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-    except OSError:
-        return ""
-
-
-class ArticleIndex:
+class ArticleIndex(IndexFile):
     """Read and update the listing index; keep it in step with the refs, rebuild it from them
-    when it cannot be trusted, list from memory when it cannot be used.
+    when it cannot be trusted (in the background, or in ensure()), list from memory when it
+    cannot be used.
 
     Thread-safe: a connection per thread (sqlite3's check_same_thread holds), flocks per open
     file (so threads exclude each other as processes do), and MemoryListing has its own lock.
     """
 
     def __init__(self, folder: Path, source: RefSource):
-        self.path = folder / "index.sqlite"
-        self._lock_path = folder / "index.lock"
-        self._source = source
-        self._local = threading.local()
-        self._memory = MemoryListing(source)
+        super().__init__(folder, source)
+        self._memory = MemoryListing(source, self._full_read)
         self._warned: set[str] = set()
-        self._sync_mutex = threading.Lock()
-
-    def _connection(self) -> sqlite3.Connection | None:
-        """Return this thread's connection to the current file, None if there is no file."""
-        try:
-            inode = os.stat(self.path).st_ino
-        except FileNotFoundError:
-            return None
-        cached = getattr(self._local, "conn", None)
-        # A rebuild renames a new file into place, and a process may have forked: reconnect.
-        if cached is not None and self._local.key == (os.getpid(), inode):
-            return cached
-        if cached is not None and self._local.key[0] == os.getpid():
-            cached.close()
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        # Derived data: losing a write to a crash costs a rebuild, never a version.
-        conn.execute("PRAGMA synchronous=OFF")
-        # A save writes twice (pending mark, then settle); the default DELETE mode creates and
-        # unlinks a journal file for each, about 1 ms a save here. PERSIST keeps the file and
-        # zeroes its header instead; a writer killed mid-transaction still leaves a hot journal
-        # that the next connection rolls back, and rebuild() removes the file under its lock.
-        conn.execute("PRAGMA journal_mode=PERSIST")
-        self._local.conn, self._local.key = conn, (os.getpid(), inode)
-        return conn
-
-    @contextlib.contextmanager
-    def _flock(self, mode: int, block: bool = True) -> Iterator[None]:
-        """Hold the index's flock; not blocking, IndexUnusable when another holds it."""
-        try:
-            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o666)
-        except FileNotFoundError:  # a mirror made by git has no folder of ours yet
-            self._lock_path.parent.mkdir(exist_ok=True)
-            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o666)
-        try:
-            try:
-                fcntl.flock(fd, mode if block else mode | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise IndexUnusable("a rebuild of the listing index is running") from None
-            yield
-        finally:
-            os.close(fd)  # closing the descriptor releases the flock
+        self._job_lock = threading.Lock()
+        self._job: threading.Thread | None = None
+        self._job_done = threading.Event()
+        self._job_done.set()
+        self._broken: int | None = None  # the inode a request found damaged, for the job
+        self._failed_at: float | None = None  # when the last job failed (monotonic)
 
     @contextlib.contextmanager
     def writing(self, row: Row) -> Iterator[None]:
@@ -137,7 +70,8 @@ class ArticleIndex:
         rescan. Never fails the save: once its ref moved the version is in git, so an index
         error is logged and left to the next listing (a stamp left behind makes it sync, a
         damaged file is removed so that it is rebuilt). A writer never waits for a rebuild
-        (its stamp is taken before it reads the refs, so it misses nothing): it skips the index.
+        (its stamp is taken before it reads the refs, so it misses nothing): it skips the index,
+        as it does a file not yet checked since a reboot (that check compares every row).
         """
         with contextlib.ExitStack() as held:
             conn, before = None, None
@@ -145,11 +79,11 @@ class ArticleIndex:
                 held.enter_context(self._flock(fcntl.LOCK_SH, block=False))
                 conn = self._trusted()[0]
                 if conn is not None:
-                    with _transaction(conn):
-                        self.put(conn, row, pending=True)
+                    with transaction(conn):
+                        put(conn, row, pending=True)
                     before = self._source.stamp()
             except (sqlite3.Error, OSError, IndexUnusable) as exc:
-                if isinstance(exc, sqlite3.Error) and _code(exc) == _FULL:
+                if isinstance(exc, sqlite3.Error) and code(exc) == FULL:
                     # Nothing is saved yet, and the disk is full: refused now (StoreFull, 507)
                     # rather than moving a ref on a disk that cannot take the next write.
                     raise StoreUnavailable.of_write(
@@ -160,15 +94,15 @@ class ArticleIndex:
             if conn is not None:
                 try:
                     after = self._source.stamp()
-                    with _transaction(conn):
-                        self.put(conn, row, pending=False)
+                    with transaction(conn):
+                        put(conn, row, pending=False)
                         stamps.advance(conn, before, after)
                 except sqlite3.Error as exc:
                     self._failed("after a save", exc, conn)
 
     def _failed(self, what: str, exc: Exception, conn: sqlite3.Connection | None) -> None:
         """Log an index failure; remove a damaged file so that the next listing rebuilds it."""
-        damaged = isinstance(exc, sqlite3.Error) and _code(exc) in _DAMAGED
+        damaged = isinstance(exc, sqlite3.Error) and code(exc) in DAMAGED
         # A rebuild running is no failure: the writer skips it, and the stamp tells the rest.
         log.log(logging.DEBUG if isinstance(exc, IndexUnusable) else logging.WARNING,
                 "listing index, %s: %s%s", what, exc,
@@ -186,38 +120,24 @@ class ArticleIndex:
         self._warned.add(key)
         log.log(level, message, *args)
 
-    def _trusted(self) -> tuple[sqlite3.Connection | None, dict[str, str]]:
-        """Return this thread's connection and the index's meta, or (None, {}) if untrusted."""
-        try:
-            conn = self._connection()
-            if conn is None:
-                return None, {}
-            meta = dict(conn.execute(
-                "SELECT key, value FROM meta WHERE key NOT LIKE 'move %'").fetchall())
-        except sqlite3.DatabaseError as exc:  # damaged, or another program's file
-            if _code(exc) in _BUSY:
-                raise
-            return None, {}
-        if meta.get("schema") != SCHEMA_VERSION or meta.get("boot_id") != _boot_id():
-            return None, {}
-        return conn, meta
+    def ensure(self) -> bool:
+        """Make the index current now, rebuilding it if missing or untrusted; cheap when current.
 
-    @staticmethod
-    def put(conn: sqlite3.Connection, row: Row, pending: bool) -> None:
-        """Insert or replace an article's row."""
-        # What a list shows is what a filter finds: the headline, else the first words.
-        conn.execute(
-            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (row.id, row.headline, row.versions, row.updated_at, row.commit, search_text(row),
-             int(pending), row.title),
-        )
+        Returns False (and logs why) when it cannot be written: listings then come from memory.
+        """
+        try:
+            self._make_current()
+            return self._trusted()[0] is not None
+        except (sqlite3.Error, OSError, IndexUnusable) as exc:
+            log.warning("listing index %s cannot be made current: %s", self.path, exc)
+            return False
 
     def page(self, limit: int, cursor: str | None,
              query: str | None) -> tuple[list[Row], str | None]:
         """Return up to limit rows, most recently updated first, and the next cursor.
 
-        Never fails because of the index: when it cannot be read, written or rebuilt, the rows
-        come from the refs, kept in memory (refrows.MemoryListing).
+        Never fails because of the index and never rebuilds it in the caller (see the module
+        docstring): when it cannot be read, the rows come from the refs kept in memory.
         """
         after = decode_cursor(cursor) if cursor else None
         try:
@@ -238,34 +158,112 @@ class ArticleIndex:
     def _indexed(self, count: int, after: tuple[int, str] | None,
                  query: str | None) -> list[Row]:
         try:
-            return self._settled(self._current(), count, after, query)
+            return self._settled(self._serving(), count, after, query)
         except sqlite3.DatabaseError as exc:  # met in a sync's full read or in a page of rows
-            if _code(exc) not in _DAMAGED:
+            if code(exc) not in DAMAGED:
                 raise
             log.warning("listing index %s is damaged (%s): rebuilding it", self.path, exc)
-            self._rebuild(broken=getattr(self._local, "key", (0, None))[1])
-            return self._settled(self._current(), count, after, query)
+            self._start(broken=getattr(self._local, "key", (0, None))[1])
+            self._job_done.wait(BACKGROUND_WAIT_S)
+            return self._settled(self._serving(wait=False), count, after, query)
 
-    def _current(self) -> sqlite3.Connection:
-        """Return this thread's connection to an index trusted and in step with the refs."""
+    def _serving(self, wait: bool = True) -> sqlite3.Connection:
+        """Return a connection to serve a page from, current when that is cheap (a request).
+
+        Anything more than a sync of a few moved refs is left to the background job; when no
+        job can run (a read-only store, or the last one failed just now) IndexUnusable sends
+        the listing to memory rather than serve a file nobody can check.
+        """
         stamp = self._source.stamp()
-        conn, meta = self._trusted()
-        if conn is not None and stamp is not None and meta.get("refs") == stamp.text:
-            return conn  # the common case: two stats and one small query
+        conn, meta = self._trusted(any_boot=True)
         if conn is None:
-            self._rebuild()
-        else:
-            self._sync()
+            if self._start() and wait:
+                self._job_done.wait(BACKGROUND_WAIT_S)
+            conn, meta = self._trusted(any_boot=True)
+            if conn is None:
+                raise IndexUnusable(f"{self.path} is missing or not trusted, and being rebuilt")
+        if meta.get("boot_id") != _boot_id():
+            # Checked and synced in the background; this boot serves the file meanwhile.
+            if not self._start():
+                raise IndexUnusable(f"{self.path} cannot be checked since the last boot")
+            return conn
+        if stamp is not None and meta.get("refs") == stamp.text:
+            return conn  # the common case: two stats and one small query
+        if self._running():
+            return conn  # the job syncs (or rebuilds): this request does not wait for it
+        try:
+            if not self._sync(block=False):
+                self._start()
+                raise IndexUnusable(f"{self.path} is not trusted: rebuilding it")
+        except (_Deferred, IndexUnusable) as exc:
+            if isinstance(exc, _Deferred) and not self._start():
+                raise IndexUnusable(f"{self.path} cannot be synced: {exc}") from None
+            conn = self._trusted()[0]  # a rebuild holds the lock, or a large sync waits
+            if conn is None:
+                raise IndexUnusable(f"{self.path} is being rebuilt in the background") from None
+            return conn
         conn = self._trusted()[0]
         if conn is None:
-            raise IndexUnusable(f"{self.path} is not trusted after a rebuild")
+            raise IndexUnusable(f"{self.path} is not trusted after a sync")
         return conn
+
+    def _running(self) -> bool:
+        # The thread, not the event: a process forked while a job ran has no such thread.
+        job = self._job
+        return job is not None and job.is_alive()
+
+    def _start(self, broken: int | None = None) -> bool:
+        """Start the background job that makes the index current; tell whether it runs.
+
+        Not on a store this process cannot write, nor within JOB_RETRY_S of a failed job.
+        """
+        with self._job_lock:
+            if broken is not None:
+                self._broken = broken
+            if self._job is not None and self._job.is_alive():
+                return True
+            folder = self.path.parent if self.path.parent.exists() else self.path.parent.parent
+            if not os.access(folder, os.W_OK) or (
+                    self._failed_at is not None
+                    and time.monotonic() - self._failed_at < JOB_RETRY_S):
+                return False
+            self._job_done.clear()
+            self._job = threading.Thread(target=self._run_job, daemon=True,
+                                         name="writethru-index-rebuild")
+            self._job.start()
+            return True
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until no background job of this process runs; False if timeout came first."""
+        return self._job_done.wait(timeout)
+
+    def _run_job(self) -> None:
+        try:
+            with self._job_lock:
+                broken, self._broken = self._broken, None
+            self._make_current(broken)
+            self._failed_at = None
+        except Exception as exc:  # noqa: BLE001 - a background job has no caller to tell
+            self._failed_at = time.monotonic()
+            log.warning("listing index %s: background rebuild failed: %s", self.path, exc)
+        finally:
+            self._job_done.set()
+
+    def _make_current(self, broken: int | None = None) -> None:
+        """Rebuild, check after a reboot, or sync the index, whichever it needs (waits)."""
+        conn, meta = self._trusted(any_boot=True)
+        if conn is None or (broken is not None and self._inode() == broken):
+            self._rebuild(broken)
+        elif meta.get("boot_id") != _boot_id():
+            self._after_reboot()
+        elif not self._sync():
+            self._rebuild()
 
     def _settled(self, conn: sqlite3.Connection, count: int, after: tuple[int, str] | None,
                  query: str | None) -> list[Row]:
         """Select rows, first re-reading the refs of rows a writer left pending."""
         while True:
-            found = self._select(conn, count, after, query)
+            found = select_page(conn, count, after, query)
             pending = [r[0] for r in found if r[5]]
             if not pending:
                 return [Row(*r[:5], title=r[6]) for r in found]
@@ -275,7 +273,7 @@ class ArticleIndex:
                     if fresh is None:
                         conn.execute("DELETE FROM articles WHERE id = ?", (article,))
                     else:
-                        self.put(conn, fresh, pending=False)
+                        put(conn, fresh, pending=False)
 
     def _seed(self) -> dict[str, Row]:
         """Return a trusted index's rows, if it can be read, so memory re-reads only changes."""
@@ -287,112 +285,3 @@ class ArticleIndex:
                 "SELECT id, headline, versions, updated_at, commit_id, title FROM articles")}
         except (sqlite3.Error, OSError):
             return {}
-
-    @staticmethod
-    def _select(conn: sqlite3.Connection, limit: int, after: tuple[int, str] | None,
-                query: str | None) -> list[tuple[str, str, int, int, str, int, str]]:
-        sql = "SELECT id, headline, versions, updated_at, commit_id, pending, title FROM articles"
-        where, args = [], []
-        if after is not None:
-            where.append("(updated_at < ? OR (updated_at = ? AND id > ?))")
-            args += [after[0], after[0], after[1]]
-        if query:
-            where.append("instr(search, ?) > 0")
-            args.append(query.casefold())
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY updated_at DESC, id LIMIT ?"
-        return conn.execute(sql, [*args, limit]).fetchall()
-
-    def _sync(self) -> None:
-        """Bring the index in step with the refs, reading only the articles whose ref moved.
-
-        Writers go on meanwhile: their spans wait for this sync's stamp (taken before the rows
-        and the refs are read) and carry it on when it is stored, and a row a writer changed
-        while the refs were read is left as that writer wrote it. A change from outside after
-        the stamp leaves it behind, so the next listing looks again. One sync at a time per
-        process: the other threads wait for it rather than repeat it.
-        """
-        with self._sync_mutex:
-            with self._flock(fcntl.LOCK_SH):  # keeps rebuilds, which replace the file, out
-                conn, meta = self._trusted()
-                if conn is not None:
-                    self._sync_rows(conn, meta)
-                    return
-            self._rebuild()
-
-    def _sync_rows(self, conn: sqlite3.Connection, meta: dict[str, str]) -> None:
-        stamp = self._source.settled_stamp()
-        if stamp is not None and meta.get("refs") == stamp.text:
-            return  # another thread or process synced while this one waited
-        have = {a: (sha, pending) for a, sha, pending in conn.execute(
-            "SELECT id, commit_id, pending FROM articles")}
-        refs = self._source.refs()
-        rows = list(self._source.rows(
-            (a, sha) for a, sha in refs.items() if have.get(a) != (sha, 0)))
-        gone = [a for a in have if a not in refs]
-        with _transaction(conn):
-            for article, row in [*((r.id, r) for r in rows), *((a, None) for a in gone)]:
-                now = conn.execute("SELECT commit_id, pending FROM articles WHERE id = ?",
-                                   (article,)).fetchone()
-                if (None if now is None else tuple(now)) != have.get(article):
-                    continue  # a writer changed it since: its own row stands
-                if row is None:
-                    conn.execute("DELETE FROM articles WHERE id = ?", (article,))
-                else:
-                    self.put(conn, row, pending=False)
-            stamps.keep(conn, stamp)
-
-    def _rebuild(self, broken: int | None = None) -> None:
-        """Rebuild from the refs unless another thread or process did while this one waited.
-
-        broken: the inode of a file found damaged, rebuilt even though its meta reads well.
-        Waits for the lock without a limit: listing from memory instead would cost as much.
-        """
-        with self._flock(fcntl.LOCK_EX):
-            if self._trusted()[0] is not None and (broken is None or self._inode() != broken):
-                return
-            if self._inode() is not None and broken is None:
-                log.warning("listing index %s is not trusted (damaged, another program's or "
-                            "from before the last boot): rebuilding it", self.path)
-            self._write_fresh()
-
-    def rebuild(self) -> None:
-        """Rebuild the index from the refs now (after writing to the repository by hand)."""
-        with self._flock(fcntl.LOCK_EX):
-            self._write_fresh()
-
-    def _inode(self) -> int | None:
-        with contextlib.suppress(FileNotFoundError):
-            return os.stat(self.path).st_ino
-        return None
-
-    def _write_fresh(self) -> None:
-        """Write a fresh index from the refs and swap it in atomically (exclusive flock held)."""
-        stamp = self._source.settled_stamp()  # before the refs are read, as in _sync
-        rows = self._source.rows(self._source.refs().items())
-        tmp = self.path.with_name(f"index.{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-            conn = sqlite3.connect(tmp, isolation_level=None)
-            try:
-                conn.executescript(_SCHEMA)
-                conn.execute("BEGIN")
-                for row in rows:
-                    self.put(conn, row, pending=False)
-                conn.executemany("INSERT INTO meta VALUES (?, ?)",
-                                 [("schema", SCHEMA_VERSION), ("boot_id", _boot_id())])
-                stamps.keep(conn, stamp)
-                conn.execute("COMMIT")
-            finally:
-                conn.close()
-            # Nobody writes while this holds the lock exclusively, so a journal still here is a
-            # dead writer's; SQLite would roll it back into the new file as if it were hot.
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(f"{self.path}-journal")
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
