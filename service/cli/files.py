@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -87,33 +88,101 @@ def _plan(store: GitStore, folder: Path) -> tuple[list[Path], int]:
     return files, min(present, len(files))
 
 
+def _count_files(folder: Path) -> int:
+    """Count a folder's version files as _version_files finds them (for the progress bar)."""
+    try:
+        with os.scandir(folder) as entries:
+            return sum(1 for e in entries if e.is_file() and not e.name.startswith("."))
+    except OSError as exc:
+        raise CliError(f"cannot read {folder}: {exc.strerror}") from exc
+
+
 def load(store: GitStore, root: Path, *, progress: bool) -> dict:
-    """Check every folder under root, then save the versions the store lacks."""
+    """Check every folder under root, then write the versions the store lacks.
+
+    Articles the store does not have yet are parsed one folder at a time and streamed into one
+    pack (store/packs.py); the pack reaches the store, and their refs move, only once every
+    file has been read and checked, so a bad file writes nothing. Articles the store has are
+    checked as before (_plan) and saved version by version after that. Ends with the refs
+    packed and the listing index current.
+    """
     folders = _article_dirs(root)
     if not folders:
         raise CliError(f"{root}: no article folders (expected one folder per article)")
-    plans = [(folder.name, *_plan(store, folder)) for folder in folders]
-    todo = [(aid, path) for aid, files, present in plans for path in files[present:]]
-    counts = {"articles": len(plans), "created": 0, "identical": 0,
-              "present": sum(present for _aid, _files, present in plans)}
-    bar = click.progressbar(todo, label="Importing", file=sys.stderr,
-                            item_show_func=lambda item: item[0] if item else None) \
-        if progress else _NullBar(todo)
-    with bar as items, user_errors():
-        for article_id, path in items:
-            saved = store.save(article_id, parse_file(path))
-            counts["created" if saved.created else "identical"] += 1
+    total = sum(_count_files(folder) for folder in folders)
+    counts = {"articles": len(folders), "created": 0, "identical": 0, "present": 0}
+    bar = click.progressbar(length=total, label="Importing", file=sys.stderr,
+                            item_show_func=lambda item: item) if progress else _NullBar()
+    with bar, user_errors():
+        taken, written, later = _stream_new(store, folders, counts, bar)
+        # Articles a POST created while the pack was written keep their refs: saved as usual.
+        for article_id in taken:
+            new, same = written[article_id]
+            counts["created"] -= new
+            counts["identical"] -= same
+            later.append((article_id, _version_files(root / article_id), 0))
+        for article_id, files, present in later:
+            for path in files[present:]:
+                saved = store.save(article_id, parse_file(path))
+                counts["created" if saved.created else "identical"] += 1
+                bar.update(0 if article_id in taken else 1, article_id)  # taken: counted
     return counts
+
+
+def _stream_new(store: GitStore, folders: list[Path], counts: dict, bar
+                ) -> tuple[list[str], dict[str, tuple[int, int]], list]:
+    """Check every folder; pack the new articles and publish their refs.
+
+    Returns (ids of the new articles whose ref a POST took meanwhile, {id: (new, identical)}
+    of every packed article, [(id, files, present)] of the articles to save).
+    """
+    later: list[tuple[str, list[Path], int]] = []
+    written: dict[str, tuple[int, int]] = {}
+    bulk = store.bulk_import()
+    try:
+        for folder in folders:
+            article_id = folder.name
+            validate_article_id(article_id)
+            if store.head(article_id) is not None:
+                files, present = _plan(store, folder)
+                counts["present"] += present
+                later.append((article_id, files, present))
+                bar.update(present, article_id)
+                continue
+            files = _version_files(folder)
+            if not files:
+                raise CliError(f"{folder}: no version files")
+            new, same = bulk.add(article_id, [parse_file(path) for path in files])
+            written[article_id] = (new, same)
+            counts["created"] += new
+            counts["identical"] += same
+            bar.update(len(files), article_id)
+        heads = bulk.finish()
+    except BaseException:
+        bulk.abort()  # the pack never reaches the store
+        raise
+    try:
+        taken = bulk.publish(heads)
+    finally:
+        bulk.close()
+    if heads:
+        bulk.pack_refs()
+        ensure = getattr(store, "ensure_index", None)  # a fast rebuild from the refs, if there
+        if ensure is not None:
+            ensure()
+        else:
+            store.rebuild_index()
+    return taken, written, later
 
 
 class _NullBar:
     """Stand-in for click.progressbar when no bar is wanted."""
 
-    def __init__(self, items):
-        self.items = items
-
     def __enter__(self):
-        return self.items
+        return self
 
     def __exit__(self, *exc):
         return False
+
+    def update(self, steps: int, current_item=None) -> None:
+        """Do nothing (the bar's step)."""
