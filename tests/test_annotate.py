@@ -1,8 +1,12 @@
 """Annotate: where each paragraph of the last version first appeared and was last changed."""
 
+from pathlib import Path
+
 import pytest
 
 from service.diff import annotate, annotate_from_diffs, diff_paragraphs
+from service.diff.annotate import annotation, next_provenance
+from service.diff.facts import decode_provenance, encode_provenance
 
 LEDE_1 = "WASHINGTON (AP) — President Joe Biden is sending troops to Poland and Germany."
 LEDE_3 = "WASHINGTON (AP) — President Joe Biden is sending 3,000 troops to Poland and Germany."
@@ -74,3 +78,122 @@ def test_bad_input():
         annotate_from_diffs(V1, [diff_paragraphs(V1, V2)])
     with pytest.raises(TypeError, match="must be"):
         annotate(["not a list of paragraphs"])
+
+
+# -- one step at a time: the provenance a kept version carries to the next ----------------------
+
+SEED = sorted((Path(__file__).resolve().parent.parent / "seeds" / "ap-troops-eastern-europe")
+              .glob("*.txt"))
+
+
+def seed_version(k: int) -> list[str]:
+    """Return seed version k's paragraphs."""
+    return [p.strip() for p in SEED[k].read_text(encoding="utf-8").split("\n\n") if p.strip()]
+
+
+def story() -> list[list[str]]:
+    """Return a real story's versions edited as desks do: splits, joins, moves, edits, a rewrite."""
+    v1 = seed_version(0)
+    versions = [v1]
+
+    def then(change) -> None:
+        versions.append(change(list(versions[-1])))
+
+    def split(doc, k, extra=""):
+        cut = doc[k].rindex(". ") + 1  # before the last sentence
+        return [*doc[:k], doc[k][:cut] + extra, doc[k][cut:].strip(), *doc[k + 1:]]
+
+    then(lambda d: split(d, 1))
+    then(lambda d: [*d[:4], d[4] + " " + d[5], *d[6:]])  # joined
+    then(lambda d: [*d[1:], d[0]])  # the lede moved to the end
+    then(lambda d: [d[0].replace("resolve", "determination"), *d[1:]])
+    then(lambda d: [*d[:3], "Kirby said more troops could follow within days.", *d[3:]])
+    then(lambda d: split(d, 2, " Officials said so on Wednesday."))  # a split with an edit
+    then(lambda d: [*d[:2], d[2] + " " + d[3] + " " + d[4], *d[5:]])  # three joined
+    then(lambda d: [d[-1], *d[:-1]])  # moved back
+    then(lambda d: d[:-2])  # removed
+    then(lambda d: seed_version(1))  # the real rewrite
+    then(lambda d: [*d[:10], *d[12:], d[10], d[11].replace("NATO", "the alliance")])
+    return versions
+
+
+def reference_annotate(paragraphs, diffs) -> list[tuple[int, int]]:
+    """annotate_from_diffs as it stood before `next_provenance` was drawn out of it (verbatim)."""
+    from service.diff.engine import lefts_of, rights_of
+    from service.diff.splits import cut
+
+    rows_list = [d.rows for d in diffs]
+    count = sum(len(lefts_of(r)) for r in rows_list[0]) if rows_list else len(paragraphs)
+    history = [(1, 1)] * count
+    for v, rows in enumerate(rows_list, start=2):
+        nxt = [(v, v)] * sum(len(rights_of(r)) for r in rows)
+        for r in rows:
+            j, kind = r["right"], r["kind"]
+            if j is None or kind == "added":
+                continue
+            if kind == "split":
+                first, last = history[r["left"]]
+                for k, piece in zip(r["rights"], cut(r["segments"]), strict=True):
+                    edited = any(s["op"] != "equal" for s in piece)
+                    nxt[k] = (first, v if edited else last)
+                continue
+            if kind == "joined":
+                held = [history[i] for i in r["lefts"]]
+                first, last = min(f for f, _ in held), max(x for _, x in held)
+                edited = any(s["op"] in ("insert", "delete") for s in r["segments"])
+            else:
+                first, last = history[r["left"]]
+                edited = kind == "changed" or "segments" in r
+            nxt[j] = (first, v if edited else last)
+        history = nxt
+    return history
+
+
+@pytest.mark.parametrize("ignore_typography", [False, True])
+def test_kept_provenance_carried_a_step_at_a_time_equals_annotating_from_version_1(
+        ignore_typography):
+    versions = story()
+    diffs = [diff_paragraphs(a, b, ignore_typography=ignore_typography)
+             for a, b in zip(versions, versions[1:], strict=False)]
+    kinds = {r["kind"] for d in diffs for r in d.rows}
+    assert {"split", "joined", "moved", "changed", "added", "removed"} <= kinds  # all exercised
+    # From the empty story: every paragraph of version 1 begins there.
+    history = next_provenance([], diff_paragraphs([], versions[0]), 1)
+    assert history == [(1, 1)] * len(versions[0])
+    for v in range(2, len(versions) + 1):
+        # Kept on disk and read back between steps, as the Differ does.
+        history = next_provenance(decode_provenance(encode_provenance(history)), diffs[v - 2], v)
+        expected = annotate(versions[:v], ignore_typography=ignore_typography)
+        assert [(a["first_version"], a["last_changed_version"]) for a in expected] == history
+        assert history == reference_annotate(versions[v - 1], diffs[:v - 1])
+    assert annotation(versions[-1], history) == annotate_from_diffs(versions[-1], diffs)
+
+
+def test_splits_and_joins_keep_the_first_version_of_what_they_carry():
+    versions = story()
+    got = {a["text"]: (a["first_version"], a["last_changed_version"]) for a in annotate(versions[:3])}
+    second = versions[0][1]
+    cut = second.rindex(". ") + 1
+    assert got[second[:cut]] == got[second[cut:].strip()] == (1, 1)  # split, not edited
+    assert got[versions[0][3] + " " + versions[0][4]] == (1, 1)  # joined, not edited
+    assert [r["kind"] for r in diff_paragraphs(versions[5], versions[6]).rows].count("split") == 1
+    edited = annotate(versions[:7])
+    assert any(a["text"].endswith("Officials said so on Wednesday.")
+               and (a["first_version"], a["last_changed_version"]) == (1, 7) for a in edited)
+
+
+def test_next_provenance_refuses_a_diff_that_does_not_start_where_it_stands():
+    with pytest.raises(ValueError, match="has 3 old paragraphs, version 1 has 2"):
+        next_provenance([(1, 1)] * 2, diff_paragraphs(V1, V2), 2)
+
+
+def test_provenance_blobs_are_small_and_refuse_damage():
+    import zlib
+
+    history = [(k + 1, k + 1 + (k % 3) * 400) for k in range(4_950, 5_000)]
+    blob = encode_provenance(history)
+    assert decode_provenance(blob) == history and len(blob) < 2 * len(history)
+    with pytest.raises((ValueError, zlib.error)):
+        decode_provenance(blob[:-3])
+    with pytest.raises(ValueError):
+        decode_provenance(zlib.compress(b"\x81"))  # a varint cut short
