@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import json_shapes as shapes
@@ -14,7 +14,15 @@ from ..diff import BadIgnore, Ignore, ignore_label, parse_ignore
 from ..ingest import parse_payload
 from ..store import validate_article_id
 from . import openapi
-from .http import IMMUTABLE, REVALIDATE, conditional_json, current_differ, current_store
+from .http import (
+    IMMUTABLE,
+    REVALIDATE,
+    commit_of,
+    conditional_json,
+    current_differ,
+    current_store,
+    precondition,
+)
 from .problems import Problem, invalid_parameter
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -73,6 +81,9 @@ def post_version(article_id: str):
     submission = parse_payload(read_body(), request.headers.get("Content-Type"),
                                max_paragraphs=current_app.config["MAX_PARAGRAPHS"])
     saved = current_store().save(article_id, submission)
+    if saved.created:
+        # One diff now, so the timeline and annotate of a long story never diff its history.
+        current_differ().record(saved.article, saved.version, saved.commit)
     body = {"article": saved.article, "version": saved.version, "commit": saved.commit,
             "created": saved.created}
     location = url_for("api.get_version", article_id=article_id, n=str(saved.version))
@@ -116,7 +127,11 @@ def list_articles():
 def get_article(article_id: str):
     """Return an article and its versions."""
     validate_article_id(article_id)
-    infos = current_store().versions(article_id)
+    store = current_store()
+    early = precondition(lambda: store.head(article_id))
+    if early:
+        return early
+    infos = store.versions(article_id)
     return conditional_json(shapes.article(article_id, infos), etag=infos[-1].commit,
                             cache_control=REVALIDATE)
 
@@ -126,8 +141,12 @@ def get_version(article_id: str, n: str):
     """Return one version: text, paragraphs, metadata."""
     validate_article_id(article_id)
     number = parse_version(n, "version")
-    v = current_store().read(article_id, number)
+    store = current_store()
     cache = REVALIDATE if number == "latest" else IMMUTABLE
+    early = precondition(lambda: _commit(article_id, number), cache_control=cache)
+    if early:
+        return early
+    v = store.read(article_id, number)
     return conditional_json(shapes.version(v), etag=v.commit, cache_control=cache)
 
 
@@ -142,10 +161,32 @@ def healthz():
                       " missing from the store; nothing is built on it. The operator can see what "
                       "is wrong with 'writethru fsck', which clears this once the store is whole.",
                       headers={"Cache-Control": "no-store"})
-    body: dict = {"status": "ok"}
-    if current_app.config["READ_ONLY"] or not store.writable():
-        body["read_only"] = True  # healthy: a replica serves reads, and POST answers 403
-    return body, 200, {"Cache-Control": "no-store"}
+    # Healthy: a replica serves reads, and POST answers 403. The two bodies are fixed bytes: a
+    # probe answered several times a second should cost no JSON encoding.
+    read_only = current_app.config["READ_ONLY"] or not store.writable()
+    return Response(_HEALTHY_READ_ONLY if read_only else _HEALTHY, mimetype="application/json",
+                    headers={"Cache-Control": "no-store"})
+
+
+_HEALTHY = b'{"status":"ok"}\n'
+_HEALTHY_READ_ONLY = b'{"read_only":true,"status":"ok"}\n'
+
+
+def _commit(article_id: str, number: int | str) -> str | None:
+    """Return the commit of a version without reading its text (None: no such version)."""
+    store = current_store()
+    if number == "latest":
+        return store.head(article_id)
+    return commit_of(store.versions(article_id), number)
+
+
+def _promo_label() -> str:
+    # Rows carry promo flags, which follow WRITETHRU_PROMO_PATTERN: a new pattern, a new tag.
+    return hashlib.sha1((current_differ().promo_pattern or "").encode()).hexdigest()[:8]
+
+
+def _diff_tag(old_commit: str | None, new_commit: str, ignore: Ignore) -> str:
+    return f"{old_commit or 'empty'}..{new_commit}.{ignore_label(ignore) or 'exact'}.{_promo_label()}"
 
 
 def _fixed(*versions) -> bool:
@@ -162,14 +203,26 @@ def get_diff(article_id: str):
     start = None
     if "from" in request.args:
         start = parse_version(request.args["from"], "from", allow_zero=True)
-    differ = current_differ()
-    diff, old, new = differ.compare(article_id, start, to, ignore)
-    body = shapes.diff(article_id, old, new, diff, ignore)
-    # Rows carry promo flags, which follow WRITETHRU_PROMO_PATTERN: a new pattern, a new tag.
-    promo = hashlib.sha1((differ.promo_pattern or "").encode()).hexdigest()[:8]
-    tag = f"{old.commit if old else 'empty'}..{new.commit}.{ignore_label(ignore) or 'exact'}.{promo}"
     fixed = _fixed(to, start if start is not None else to)  # a defaulted `from` follows `to`
-    return conditional_json(body, etag=tag, cache_control=IMMUTABLE if fixed else REVALIDATE)
+    cache = IMMUTABLE if fixed else REVALIDATE
+
+    def named() -> str | None:
+        # The commits of both ends name the diff: one walk of the history (remembered), no text.
+        infos = current_store().versions(article_id)
+        new_commit = commit_of(infos, to)
+        if not new_commit:
+            return None
+        number = len(infos) if isinstance(to, str) else to  # "latest"
+        old_commit = commit_of(infos, number - 1 if start is None else start)
+        return None if old_commit is None else _diff_tag(old_commit, new_commit, ignore)
+
+    early = precondition(named, cache_control=cache)
+    if early:
+        return early
+    diff, old, new = current_differ().compare(article_id, start, to, ignore)
+    body = shapes.diff(article_id, old, new, diff, ignore)
+    tag = _diff_tag(old.commit if old else None, new.commit, ignore)
+    return conditional_json(body, etag=tag, cache_control=cache)
 
 
 @bp.get("/articles/<article_id>/annotate")
@@ -178,11 +231,23 @@ def get_annotate(article_id: str):
     validate_article_id(article_id)
     number = parse_version(request.args.get("version", "latest"), "version")
     ignore = ignore_param()
+    cache = IMMUTABLE if _fixed(number) else REVALIDATE
+
+    def named() -> str | None:
+        commit = _commit(article_id, number)
+        return _annotate_tag(commit, ignore) if commit else None
+
+    early = precondition(named, cache_control=cache)
+    if early:
+        return early
     paragraphs, target = current_differ().annotate(article_id, number, ignore)
     body = {"article": article_id, "version": target.version, "commit": target.commit,
             "paragraphs": paragraphs}
-    tag = f"{target.commit}.annotate.{ignore_label(ignore) or 'exact'}"
-    return conditional_json(body, etag=tag, cache_control=IMMUTABLE if _fixed(number) else REVALIDATE)
+    return conditional_json(body, etag=_annotate_tag(target.commit, ignore), cache_control=cache)
+
+
+def _annotate_tag(commit: str, ignore: Ignore) -> str:
+    return f"{commit}.annotate.{ignore_label(ignore) or 'exact'}"
 
 
 @bp.get("/openapi.json")

@@ -24,11 +24,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.undefined = StrictUndefined
 
     from . import api, errors, feeds, views
-    from .http import AnyTextConverter, strip_trailing_slash
+    from .http import AnyTextConverter, new_page_cache, strip_trailing_slash
 
-    store = GitStore(app.config["STORE_PATH"], durable=app.config["DURABLE"])
+    store = GitStore(app.config["STORE_PATH"], durable=app.config["DURABLE"],
+                     history_cache_bytes=config.cache_bytes(app.config, "histories"))
     app.extensions["store"] = store
-    app.extensions["differ"] = Differ(store, app.config["PROMO_PATTERN"])
+    app.extensions["pages"] = new_page_cache(app.config)  # rendered pages and feeds, by bytes
+    app.extensions["differ"] = Differ(
+        store, app.config["PROMO_PATTERN"], facts=Differ.facts_beside(store.path),
+        **{f"{name}_bytes": config.cache_bytes(app.config, name)
+           for name in ("diffs", "stats", "annotations")})
     if not app.config["READ_ONLY"]:
         problem = store.owner_problem()
         if problem:

@@ -9,9 +9,8 @@ from feedgen.feed import FeedGenerator
 from flask import Blueprint, Response, current_app, request, url_for
 
 from ..diff import describe_change
-from ..lru import LRU
 from ..store import ArticleNotFound, StoreUnavailable, validate_article_id
-from .http import conditional, current_differ, current_store
+from .http import conditional, current_differ, current_store, page_cache, precondition
 
 bp = Blueprint("feeds", __name__)
 
@@ -20,10 +19,6 @@ ATOM = "application/atom+xml"
 LATEST_ARTICLES = 50
 # A story can be re-sent hundreds of times; readers want the recent ones.
 MAX_ENTRIES = 200
-
-# Built article feeds kept by head commit and address (a few hundred KB at most each).
-_BUILT = "writethru.built_feeds"
-BUILT_FEEDS = 32
 
 # Characters XML 1.0 forbids: lxml refuses them, so they are dropped from feed text.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -76,11 +71,14 @@ def _feed(title: str, alternate: str, entries_at) -> FeedGenerator:
     return feed
 
 
+def _tag(commits: list[str]) -> str:
+    # Commits name the content: the same heads give the same feed.
+    return hashlib.sha1(" ".join(commits).encode()).hexdigest()
+
+
 def _answer(feed: FeedGenerator | bytes, commits: list[str]) -> Response:
     body = feed if isinstance(feed, bytes) else feed.atom_str(pretty=True)
-    # Commits name the content: the same heads give the same feed.
-    return conditional(Response(body, mimetype=ATOM),
-                       etag=hashlib.sha1(" ".join(commits).encode()).hexdigest())
+    return conditional(Response(body, mimetype=ATOM), etag=_tag(commits))
 
 
 @bp.get("/feed.atom")
@@ -88,6 +86,9 @@ def site_feed():
     """Serve the latest version of each recently updated article."""
     store = current_store()
     summaries, _cursor = store.list_articles(limit=LATEST_ARTICLES)
+    early = precondition(lambda: _tag([s.commit for s in summaries]))
+    if early:
+        return early
     feed = _feed("writethru: latest versions", _url("views.index"),
                  [s.updated_at for s in summaries])
     differ = current_differ()
@@ -111,10 +112,13 @@ def article_feed(article_id: str):
     validate_article_id(article_id)
     store = current_store()
     infos = store.versions(article_id)
+    early = precondition(lambda: _tag([infos[-1].commit]))
+    if early:
+        return early
     # Building 200 entries takes ~10 ms; the same head (and address) always gives the same feed.
-    cache = current_app.extensions.setdefault(_BUILT, LRU(BUILT_FEEDS))
-    key = (infos[-1].commit, request.base_url, request.url_root)
-    body = cache.get(key, lambda: _article_feed(article_id, infos))
+    # Kept beside the rendered pages, in their share of WRITETHRU_CACHE_MB.
+    key = ("feed", infos[-1].commit, request.base_url, request.url_root)
+    body = page_cache().get(key, lambda: _article_feed(article_id, infos))
     return _answer(body, [infos[-1].commit])
 
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
 from flask import Response, current_app, json, redirect, request
 from werkzeug.routing import BaseConverter
 
+from .. import config
 from ..diff import Differ
+from ..lru import LRU
 from ..store import GitStore
 
 # Part of every given ETag: bump it when a representation changes, so caches drop the old shape.
@@ -24,20 +30,101 @@ def current_differ() -> Differ:
     return current_app.extensions["differ"]
 
 
+def page_cache() -> LRU:
+    """Return the app's cache of rendered pages and built feeds (bytes, bounded by bytes)."""
+    return current_app.extensions["pages"]
+
+
+def new_page_cache(settings: dict) -> LRU:
+    """Return an empty page cache holding at most the "pages" share of CACHE_MB."""
+    return LRU(config.cache_bytes(settings, "pages"), weigh=len)
+
+
+def _given(etag: str) -> str:
+    return f"{etag}.{REPRESENTATION_REVISION}"
+
+
+def _tag(resp: Response, etag: str | None, cache_control: str) -> Response:
+    if etag:
+        resp.set_etag(_given(etag))
+    else:
+        resp.add_etag()
+    resp.headers["Cache-Control"] = cache_control
+    return resp
+
+
+# The request headers that can make an answer conditional (werkzeug's make_conditional reads them).
+_CONDITIONS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE",
+               "HTTP_IF_UNMODIFIED_SINCE", "HTTP_IF_RANGE", "HTTP_RANGE")
+
+
 def conditional(resp: Response, *, etag: str | None = None,
                 cache_control: str = REVALIDATE) -> Response:
     """Tag an answer (given tag, or a hash of the body) and answer 304 when the client has it.
 
-    The one conditional-GET path of the app: JSON, pages and feeds all go through it.
+    The one conditional-GET path of the app: JSON, pages and feeds all go through it;
+    `precondition` asks the same question before any work.
     """
-    if etag:
-        resp.set_etag(f"{etag}.{REPRESENTATION_REVISION}")
-    else:
-        resp.add_etag()
-    resp.headers["Cache-Control"] = cache_control
-    # In place; it returns resp itself, but typed as werkzeug's Response rather than Flask's.
-    resp.make_conditional(request)
+    _tag(resp, etag, cache_control)
+    environ = request.environ
+    if any(name in environ for name in _CONDITIONS):  # else there is nothing to compare
+        # In place; it returns resp itself, but typed as werkzeug's Response rather than Flask's.
+        resp.make_conditional(request)
     return resp
+
+
+def precondition(etag: Callable[[], str | None], *,
+                 cache_control: str = REVALIDATE) -> Response | None:
+    """Return the 304 for the answer that etag() names when the client has it, else None.
+
+    Called before any text is read or page rendered. etag is only called when the request
+    carries If-None-Match, so a plain GET pays nothing for it; it returns None when it cannot
+    name the answer (a version that is not there: the handler says why). The comparison is
+    werkzeug's, weak as RFC 9110 asks for If-None-Match, the one `conditional` makes.
+    """
+    if not request.if_none_match:
+        return None
+    tag = etag()
+    if tag is None or not request.if_none_match.contains_weak(_given(tag)):
+        return None
+    return _tag(Response(status=304), tag, cache_control)
+
+
+def commit_of(infos: Sequence, spec: int | str) -> str | None:
+    """Return the commit of version spec (a number, 0: the empty story, "latest") in a history.
+
+    None when the history has no such version; "" for the empty story.
+    """
+    number = len(infos) if spec == "latest" else spec
+    if number == 0:
+        return ""
+    if isinstance(number, int) and 1 <= number <= len(infos):
+        return infos[number - 1].commit
+    return None
+
+
+def page_tag(*parts: object) -> str:
+    """Return an ETag naming a page by what it shows (commits, parameters) and how (templates)."""
+    named = "\x1f".join(str(p) for p in (*parts, asset_revision()))
+    return hashlib.sha1(named.encode()).hexdigest()
+
+
+def asset_revision() -> str:
+    """Return a hash of the app's templates and static files (computed once per process).
+
+    Part of every page's tag and cache key: a deployment that changes a template changes
+    every page's ETag, so no browser keeps a page in the old layout.
+    """
+    found = current_app.extensions.get("asset_revision")
+    if found is None:
+        digest = hashlib.sha1()
+        folders = [Path(current_app.root_path) / (current_app.template_folder or "templates"),
+                   config.STATIC_DIR]
+        for folder in folders:
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+        found = current_app.extensions["asset_revision"] = digest.hexdigest()[:12]
+    return found
 
 
 def conditional_json(body, *, etag: str | None = None, cache_control: str = REVALIDATE,

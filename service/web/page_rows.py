@@ -171,3 +171,32 @@ def meta_rows(changes: list[dict]) -> list[MetaRow]:
         out.append(MetaRow(diff_meta.LABELS.get(c["field"], c["field"]), c["old"], c["new"],
                            left, right, bool(c.get("typography"))))
     return out
+
+
+@dataclass(frozen=True)
+class Window:
+    """The versions one page of a timeline shows: `first` to `last`, newest first on the page."""
+
+    first: int
+    last: int
+    newer: bool                # newer versions are on another page
+    newer_before: int | None   # that page's `before` (None: the newest page, no `before`)
+    older_before: int | None   # the `before` of the next older page; None: this is the oldest
+
+
+def window(count: int, before: int | None, size: int) -> Window:
+    """Return the versions below `before` (all newest when None), at most size of them.
+
+    A `before` past the newest version is read as "the newest page", so an old link still works.
+    """
+    top = count if before is None or before > count else before - 1
+    first = max(1, top - size + 1)
+    newer_before = top + size + 1 if top + size < count else None
+    return Window(first, top, top < count, newer_before, first if first > 1 else None)
+
+
+def sample_evenly(count: int, most: int) -> list[int]:
+    """Return at most `most` indexes of range(count), evenly spread, the first and last included."""
+    if count <= most:
+        return list(range(count))
+    return sorted({round(i * (count - 1) / (most - 1)) for i in range(most)})

@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from .. import json_shapes, versionspec
 from ..diff import BadIgnore, Ignore, describe_change, display_rows, fold_rows, parse_ignore
-from ..lru import LRU
 from ..plural import plural
-from ..store import ArticleNotFound
 from . import charts, page_rows
-from .http import conditional, current_differ, current_store
+from .http import (
+    commit_of,
+    conditional,
+    current_differ,
+    current_store,
+    page_cache,
+    page_tag,
+    precondition,
+)
 from .problems import Problem, invalid_parameter
 
 bp = Blueprint("views", __name__)
 
 PAGE_SIZE = 50
 MAX_QUERY = 200
+#: Rows of a timeline page: a live blog has thousands of versions; one page is ~40 KB of HTML.
+TIMELINE_ROWS = 100
+#: Points of the growth chart at most: a long history is drawn from an even sample of it.
+CHART_POINTS = 120
+#: Versions a picker lists as a menu; past this, it is a number field (menus do not grow).
+MENU_MAX = 30
 
 CSP = "; ".join([
     "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
@@ -29,8 +42,9 @@ CSP = "; ".join([
 
 @bp.after_app_request
 def _security_headers(response):
-    # App-wide, so the error pages of unmatched URLs get the same policy as ours.
-    if response.mimetype == "text/html":
+    # App-wide, so the error pages of unmatched URLs get the same policy as ours. Not on a 304:
+    # it has no body, and the browser keeps the headers of the page it already holds.
+    if response.status_code != 304 and response.mimetype == "text/html":
         response.headers["Content-Security-Policy"] = CSP
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -45,9 +59,29 @@ def _revalidate(response: Response) -> Response:
     cached without asking; the ETag saves sending a long compare page twice.
     """
     if request.method in ("GET", "HEAD") and response.status_code == 200 \
-            and response.mimetype == "text/html":
+            and response.mimetype == "text/html" and "ETag" not in response.headers:
         response = conditional(response)
     return response
+
+
+def _cached_page(key: tuple, render) -> Response:
+    """Answer a page that key names: 304 when the client has it, else from the page cache.
+
+    key holds everything the page shows (commits, the head for its links and counts,
+    parameters, the mount prefix), so one key always renders the same bytes.
+    """
+    key = (*key, request.script_root, _promo())
+    tag = page_tag(*key)
+    early = precondition(lambda: tag)
+    if early:
+        return early
+    body = page_cache().get(key, lambda: render().encode("utf-8"))
+    return conditional(Response(body, mimetype="text/html"), etag=tag)
+
+
+def _promo() -> str:
+    # Rows carry promo flags and folds: a new WRITETHRU_PROMO_PATTERN is a new page.
+    return current_differ().promo_pattern or ""
 
 
 def _compare_url(article_id: str, a: int | str, b: int | str, **args) -> str:
@@ -105,44 +139,59 @@ def index():
                            next_url=next_url)
 
 
-# Rendered timelines by head commit: a story with hundreds of versions takes tens of ms to render
-# (a row, a link and a time per version), and the same head always renders the same page.
-_RENDERED = "writethru.rendered_timelines"
-RENDERED_TIMELINES = 32
-
-
 @bp.get("/articles/<article_id>")
 def timeline(article_id: str):
-    """Show every version of a story with what it changed, a growth chart and a compare form."""
+    """Show a story's versions, newest first, a page at a time, with a growth chart and a form."""
+    raw = request.args.get("before")
+    before = None
+    if raw is not None:
+        if not (raw.isascii() and raw.isdigit() and int(raw) >= 2):
+            raise invalid_parameter("before", f"before must be a version number from 2, got "
+                                    f"{raw!r}.", page_title="Not a version")
+        before = int(raw)
+    infos = current_store().versions(article_id)
+    span = page_rows.window(len(infos), before, TIMELINE_ROWS)
+    # Named by the head (the whole history) and the rows shown: the same pair, the same page.
+    return _cached_page(("timeline", article_id, infos[-1].commit, span.first, span.last),
+                        lambda: _render_timeline(article_id, infos, span))
+
+
+def _render_timeline(article_id: str, infos: list, span: page_rows.Window) -> str:
     store = current_store()
-    head = store.head(article_id)
-    if head is None:
-        raise ArticleNotFound(f"no article {article_id!r}")
-    cache = current_app.extensions.setdefault(_RENDERED, LRU(RENDERED_TIMELINES))
-    key = (head, request.script_root)
-    return cache.get(key, lambda: _render_timeline(store, article_id, head))
-
-
-def _render_timeline(store, article_id: str, head: str) -> str:
-    infos = store.versions(article_id, upto=head)
     latest = store.read(article_id, len(infos))
-    changes = current_differ().change_stats(article_id, infos)
+    # The one before the page's oldest row is read too, as the base of that row's change.
+    shown = infos[max(0, span.first - 2):span.last]
+    changes = current_differ().change_stats(article_id, shown)
+    if span.first > 1:
+        shown, changes = shown[1:], changes[1:]
     entries = []
-    for prev, info, stats in zip([None, *infos[:-1]], infos, changes, strict=True):
+    for info, stats in zip(shown, changes, strict=True):
+        prev = infos[info.version - 2] if info.version > 1 else None
         entries.append({
             "info": info,
             "change": describe_change(stats) if stats else "first version",
-            "stats": stats,
             "words_delta": info.words - prev.words if prev else None,
             "compare": _compare_url(article_id, prev.version, info.version) if prev else None,
         })
     title, made_up = page_rows.headline(latest.meta, latest.paragraphs)
-    chart = charts.growth_chart(
-        [charts.Point(i.version, i.words, i.paragraphs) for i in infos],
-        title if not made_up else "")
-    return render_template("views/timeline.html", article_id=article_id, entries=entries,
-                           latest=latest, title=title, made_up=made_up, chart=Markup(chart),
-                           count=len(infos), source_url=page_rows.safe_link(latest.meta.get("url")))
+    sample = [infos[i] for i in page_rows.sample_evenly(len(infos), CHART_POINTS)]
+    chart = charts.growth_chart([charts.Point(i.version, i.words, i.paragraphs) for i in sample],
+                                title if not made_up else "")
+    count = len(infos)
+
+    def page(before: int | None) -> str:
+        return url_for("views.timeline", article_id=article_id, before=before)
+
+    return render_template(
+        "views/timeline.html", article_id=article_id, entries=entries, latest=latest,
+        latest_info=infos[-1], title=title, made_up=made_up, chart=Markup(chart),
+        chart_sampled=len(sample) < count, chart_points=len(sample), count=count, span=span,
+        newer_url=page(span.newer_before) if span.newer else None,
+        older_url=page(span.older_before) if span.older_before else None,
+        newest_url=page(None), oldest_url=page(min(count, TIMELINE_ROWS) + 1),
+        latest_compare=_compare_url(article_id, count - 1, count) if count > 1 else None,
+        menu=infos if count <= MENU_MAX else None,
+        source_url=page_rows.safe_link(latest.meta.get("url")))
 
 
 _LAYOUTS = ("side", "inline")
@@ -204,10 +253,24 @@ def compare(article_id: str, spec: str):
                         "looks like “1...2” or “1...latest”.",
             context={"asked_id": article_id}) from exc
     options = _compare_options()
-    # The store says which versions exist (VersionNotFound: a 404 naming how many there are).
-    diff, old, new = current_differ().compare(article_id, a, b, parse_ignore(options["ignore"]))
     infos = current_store().versions(article_id)
+    old_commit, new_commit = commit_of(infos, a), commit_of(infos, b)
+    if old_commit is None or not new_commit:
+        # Not there: the Differ's read raises the 404 that names how many versions there are.
+        current_differ().compare(article_id, a, b)
+    # The spec is part of the key: the page's own links keep "latest" when it was asked for.
+    key = ("compare", article_id, spec, old_commit, new_commit, infos[-1].commit,
+           options["ignore"], options["unchanged"], options["layout"])
+    return _cached_page(key, lambda: _render_compare(article_id, spec, infos, a, b, options))
+
+
+def _render_compare(article_id: str, spec: str, infos: list, a: int | str, b: int | str,
+                    options: dict) -> str:
     latest = len(infos)
+    # Numbers from the history the key names, so a save meanwhile cannot change the page.
+    na = latest if a == "latest" else a
+    nb = latest if b == "latest" else b
+    diff, old, new = current_differ().compare(article_id, na, nb, parse_ignore(options["ignore"]))
     old = old or page_rows.EmptyStory()
     na, nb = old.version, new.version
     rows = page_rows.build_rows(display_rows(diff), list(old.paragraphs), list(new.paragraphs))
@@ -222,7 +285,8 @@ def compare(article_id: str, spec: str):
 
     title, made_up = page_rows.headline(new.meta, new.paragraphs)
     return render_template(
-        "views/compare.html", article_id=article_id, infos=infos, old=old, new=new,
+        "views/compare.html", article_id=article_id, count=latest,
+        menu=infos if latest <= MENU_MAX else None, old=old, new=new,
         stats=diff.stats, blocks=blocks, options=options, here=here, title=title,
         made_up=made_up, meta_changes=page_rows.meta_rows(diff.meta),
         prev_pair=pair(na - 1, nb - 1) if min(na, nb) > 1 else None,
@@ -238,10 +302,19 @@ def version(article_id: str, n: str):
         number = versionspec.parse_version(n)
     except versionspec.BadVersion as exc:
         raise _not_a_version(n, article_id) from exc
-    # The store says which versions exist (VersionNotFound: a 404 naming how many there are).
-    annotation, current = current_differ().annotate(article_id, number)
     infos = current_store().versions(article_id)
+    commit = commit_of(infos, number)
+    if not commit:
+        current_differ().annotate(article_id, number)  # raises the 404 naming the count
+    # The head too: the page says "version n of m" and links to the next one.
+    return _cached_page(("version", article_id, commit, infos[-1].commit),
+                        lambda: _render_version(article_id, infos, number))
+
+
+def _render_version(article_id: str, infos: list, number: int | str) -> str:
     latest = len(infos)
+    annotation, current = current_differ().annotate(
+        article_id, latest if number == "latest" else number)
     here = current.version
     paragraphs = []
     for item in annotation:
@@ -252,9 +325,13 @@ def version(article_id: str, n: str):
             "came_in": _compare_url(article_id, first - 1, first) if first > 1 else None,
             "edited_in": _compare_url(article_id, last - 1, last) if last != first else None,
         })
-    legend = [{"version": k, "age": page_rows.age_bucket(k, here),
-               "count": sum(1 for p in paragraphs if p["first"] == k)} for k in range(1, here + 1)]
+    counts = Counter(p["first"] for p in paragraphs)
+    # Every version of a short history; of a long one, those that brought in a paragraph still
+    # here (at most one per paragraph), so the legend does not grow with the history.
+    shown = range(1, here + 1) if here <= MENU_MAX else sorted(counts)
+    legend = [{"version": k, "age": page_rows.age_bucket(k, here), "count": counts[k]}
+              for k in shown]
     title, made_up = page_rows.headline(current.meta, current.paragraphs)
-    return render_template("views/version.html", article_id=article_id, v=current, infos=infos,
+    return render_template("views/version.html", article_id=article_id, v=current,
                            paragraphs=paragraphs, legend=legend, title=title, made_up=made_up,
                            latest=latest, source_url=page_rows.safe_link(current.meta.get("url")))
