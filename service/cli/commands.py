@@ -39,7 +39,8 @@ def _open_store(ctx: click.Context, *, create: bool, durable: bool | None = None
     if not create and not path.exists():
         raise CliError(f"no store at {path} (set --store or WRITETHRU_STORE, or load articles "
                        "with 'writethru seed' or 'writethru ingest')")
-    store = GitStore(path, durable=settings["DURABLE"] if durable is None else durable)
+    store = GitStore(path, durable=settings["DURABLE"] if durable is None else durable,
+                     history_cache_bytes=config.cache_bytes(settings, "histories"))
     if create if refuse_foreign is None else refuse_foreign:
         # Written as another user, the store would end up with folders its server cannot write.
         problem = store.owner_problem()
@@ -89,7 +90,12 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     if threads < 1:
         raise CliError(f"WRITETHRU_THREADS: must be at least 1, not {threads}")
     # Only logged for the server (create_app says it at start): it should still serve reads.
-    _open_store(ctx, create=True, refuse_foreign=False)
+    store = _open_store(ctx, create=True, refuse_foreign=False)
+    # The listing index is made current here, before workers fork, so that no request builds
+    # it (seconds for 100,000 articles; a request would only wait for it or list from memory).
+    if store.owner_problem() is None:  # never leave files of ours in another user's store
+        with user_errors():
+            store.ensure_index()
     # Workers build their own app from the environment; --store must reach them too.
     os.environ["WRITETHRU_STORE"] = str(settings["STORE_PATH"])
     with user_errors():
@@ -161,11 +167,13 @@ def ingest(ctx: click.Context, article_id: str, files: tuple[Path, ...], forced_
         else:
             submissions.append((path, parse_file(path, forced_type)))
     store = _open_store(ctx, create=True)
+    differ = _differ(ctx, store)
     with user_errors():
         for path, submission in submissions:
             saved = store.save(article_id, submission)
             name = "standard input" if str(path) == "-" else str(path)
             if saved.created:
+                differ.record(saved.article, saved.version, saved.commit)
                 click.echo(f"{name}: {article_id} v{saved.version} ({saved.commit[:7]})")
             else:
                 click.echo(f"{name}: identical to {article_id} v{saved.version}, nothing saved")
@@ -181,8 +189,10 @@ def import_(ctx: click.Context, directory: Path, progress: bool):
     """Load many articles at once: one folder per article under DIR.
 
     The folder's name is the article id; its files are the versions, in name order. Every
-    file is checked before anything is written. Writes with relaxed durability and syncs once
-    at the end. Versions already in the store are skipped, so a second import adds nothing.
+    file is checked before anything is written. Articles the store lacks go straight into one
+    pack; the refs are packed and the listing index made current at the end. Writes with
+    relaxed durability and syncs once at the end. Versions already in the store are skipped,
+    so a second import adds nothing.
     """
     store = _open_store(ctx, create=True, durable=False)
     started = time.monotonic()
@@ -227,7 +237,9 @@ def log(ctx: click.Context, article_id: str):
 
 
 def _differ(ctx: click.Context, store: GitStore) -> Differ:
-    return Differ(store, ctx.obj["PROMO_PATTERN"])
+    return Differ(store, ctx.obj["PROMO_PATTERN"], facts=Differ.facts_beside(store.path),
+                  **{f"{name}_bytes": config.cache_bytes(ctx.obj, name)
+                     for name in ("diffs", "stats", "annotations")})
 
 
 def _parse_version_arg(value: str | None, name: str, *, allow_zero: bool) -> int | str | None:
