@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,8 +40,10 @@ from .history import (
 from .ids import ARTICLE_ID_PATTERN, ARTICLE_ID_RE, ARTICLE_ID_RULE, validate_article_id
 from .index import ArticleIndex
 from .objects import ObjectReader, ObjectWriter, ProcessReader
+from .probe import Probe
 from .refrows import RefSource, Row, decode_cursor
 from .refs import RefChanged, article_lock, file_lock, list_refs, read_ref, update_ref
+from .results import ArticleSummary, SaveResult
 from .submission import Submission
 from .text import first_words, split_text
 
@@ -54,33 +54,9 @@ __all__ = [
 ]
 
 REF_PREFIX = "refs/articles"
-# `bare = true` in the repository's config (git writes it so in [core]; case as git reads it).
-_BARE = re.compile(r"^\s*bare\s*=\s*(true|yes|on|1)\s*$", re.IGNORECASE | re.MULTILINE)
 DEFAULT_ACTOR = git.Actor("writethru", "writethru@localhost")
 _EXTRA_DIR = "writethru"  # our own files inside the bare repo: locks, listing index
 _HEAD_CACHE_BYTES = 1024 * 1024  # heads remembered for saves: some 3,000 (number and two ids)
-
-
-@dataclass(frozen=True)
-class SaveResult:
-    """What a save did: the version that is now the head, and whether it is new."""
-
-    article: str
-    version: int
-    commit: str
-    created: bool
-
-
-@dataclass(frozen=True)
-class ArticleSummary:
-    """One article in a listing."""
-
-    id: str
-    headline: str
-    versions: int
-    updated_at: datetime
-    commit: str
-    fallback_title: str = ""  # first words of the latest text: for lists, when no headline
 
 
 class GitStore:
@@ -92,6 +68,7 @@ class GitStore:
         self.durable = durable
         self.actor = (str(actor.name), str(actor.email))  # GitPython types both Optional
         self._extra = self.path / _EXTRA_DIR
+        self._probe = Probe(self.path)
         self._index = ArticleIndex(self._extra, RefSource(self.path, REF_PREFIX, self._extra / "locks"))
         self._ready = False
         # Per process, per store: the head a save compares with is most often the commit the
@@ -105,7 +82,7 @@ class GitStore:
 
     def exists(self) -> bool:
         """Return True when the repository is there (nothing is created to find out)."""
-        return (self.path / "HEAD").is_file() and (self.path / "objects").is_dir()
+        return self._probe.exists()
 
     def init(self) -> None:
         """Create the bare repository if it is missing (idempotent, safe across processes)."""
@@ -136,22 +113,11 @@ class GitStore:
 
     def check(self) -> None:
         """Raise StoreUnavailable unless the repository is there and can be read; create nothing."""
-        if not self.exists():
-            raise StoreUnavailable(f"no git repository at {self.path}",
-                                   "The article store is missing.")
-        # Files read directly, no GitPython Repo: /healthz calls this on every probe.
-        try:
-            config = (self.path / "config").read_text(encoding="utf-8", errors="replace")
-            os.listdir(self.path / "objects")
-        except OSError as exc:
-            raise StoreUnavailable(f"store at {self.path} is unreadable: {exc}") from exc
-        if not _BARE.search(config):
-            raise StoreUnavailable(f"{self.path} is not a bare repository",
-                                   "The article store is not usable.")
+        self._probe.check()  # files read directly, no GitPython Repo: /healthz calls this
 
     def writable(self) -> bool:
         """Tell whether this process may write versions here (False: read-only mount, no rights)."""
-        return not self.exists() or all(os.access(self.path / d, os.W_OK) for d in ("objects", "refs"))
+        return self._probe.writable()
 
     def sync(self) -> None:
         """Make every write so far durable (after relaxed, durable=False, bulk loads)."""
@@ -186,7 +152,7 @@ class GitStore:
     def head(self, article_id: str) -> str | None:
         """Return the commit id of the article's latest version, None if it has none."""
         validate_article_id(article_id)
-        if not (self.path / "HEAD").is_file():
+        if not self._probe.has_head():
             return None
         return read_ref(self.path, f"{REF_PREFIX}/{article_id}")
 
