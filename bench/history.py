@@ -38,8 +38,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# In place of bench/ itself: bench/http.py would hide the standard library's http package.
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
 
 from service import create_app  # noqa: E402
 from service.ingest import parse_payload  # noqa: E402

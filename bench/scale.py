@@ -22,26 +22,19 @@ Usage: python bench/scale.py [--articles N] [--versions V] [--work DIR]
 
 from __future__ import annotations
 
+import argparse
+import http.client
+import json
 import os
-import sys
-
-# `python bench/scale.py` puts bench/ first on sys.path, where bench/http.py (the wrk bench the
-# issue names so) would shadow the standard library's http package.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
-
-import argparse  # noqa: E402
-import http.client  # noqa: E402
-import json  # noqa: E402
-import random  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
-import sqlite3  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import random
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import time
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin" / "writethru"

@@ -9,7 +9,7 @@ in turn (the machine is shared and noisy: the ratios hold, the absolute figures 
 figures are medians over the rounds.
 
 Needs Debian's `wrk` (apt-get install -y wrk).
-Usage: python bench/http.py [--rounds R] [--duration 5s] [--workers W] [--threads T]
+Usage: python bench/wrk.py [--rounds R] [--duration 5s] [--workers W] [--threads T]
 """
 
 from __future__ import annotations
@@ -25,14 +25,9 @@ import sys
 import tempfile
 import textwrap
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
-
-# Run as a script, this file's folder comes first on sys.path, and its name (bench/http.py, as the
-# issue names it) would shadow the standard library's `http` package, which urllib needs.
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    del sys.path[0]
-import urllib.error  # noqa: E402
-import urllib.request  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 WRITETHRU = Path(sys.executable).with_name("writethru")
