@@ -324,3 +324,15 @@ def test_a_live_import_keeps_its_staging_folder_while_another_starts(store_path)
         first.abort()
         second.abort()
     assert not list((store_path / "writethru").glob(f"{STAGING_PREFIX}*"))
+
+
+def test_maintenance_waits_its_turn_while_an_import_runs(store_path):
+    """git gc beside an import could prune an object fast-import left out: it skips instead."""
+    store = GitStore(store_path, durable=False)
+    store.init()
+    bulk = store.bulk_import()
+    try:
+        assert store.maintain().skipped  # the import holds the maintenance lock, shared
+    finally:
+        bulk.abort()
+    assert not store.maintain().skipped  # released with the import

@@ -96,6 +96,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     if store.owner_problem() is None:  # never leave files of ours in another user's store
         with user_errors():
             store.ensure_index()
+    with user_errors():
+        store.preload()
     # Workers build their own app from the environment; --store must reach them too.
     os.environ["WRITETHRU_STORE"] = str(settings["STORE_PATH"])
     with user_errors():

@@ -132,6 +132,9 @@ def maintain(path: Path, extra_dir: Path, *, auto: bool = False) -> MaintainRepo
         done = subprocess.run(
             ["git", "--git-dir", str(path), "-c", f"gc.pruneExpire={PRUNE_EXPIRE}",
              "-c", "gc.autoDetach=false", "-c", f"gc.auto={AUTO_LOOSE_OBJECTS}",
+             # gc packs refs and removes loose refs and objects that acknowledged saves wrote
+             # durably: what replaces them must be on disk first (git's default syncs less).
+             "-c", "core.fsync=committed,derived-metadata",
              "gc", "--quiet", *(["--auto"] if auto else [])],
             capture_output=True, text=True)
         if done.returncode != 0:

@@ -27,6 +27,7 @@ from typing import IO
 
 from .commits import NOT_IDENTITY, blob_id, commit_message, identity_id, meta_json
 from .errors import StoreFull, StoreUnavailable
+from .maintenance import LOCK as MAINTAIN_LOCK
 from .objects import STALE_TEMP_SECONDS, fsync_dir
 from .refs import RefChanged, article_lock, update_ref
 from .submission import Submission
@@ -80,9 +81,16 @@ class PackImport:
         self._marks = 0
         self._articles: dict[int, str] = {}  # mark of an article's last commit -> article id
         try:
+            # Held shared until close: `writethru maintain` (git gc, exclusive) skips meanwhile.
+            # fast-import leaves out objects the store's packs have; a gc between that and
+            # publish() could prune an unreachable one a published commit then needs.
+            self._maintain = os.open(extra / MAINTAIN_LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+            fcntl.flock(self._maintain, fcntl.LOCK_SH)
             remove_stale_staging(extra)
             self.staging, self._lock = _staging_repo(repo, extra)
         except OSError as exc:
+            with contextlib.suppress(AttributeError, OSError):
+                os.close(self._maintain)
             raise StoreUnavailable.of_write(f"cannot prepare an import in {extra}", exc) from exc
         # GIT_DIR is the staging repository: fast-import's pack and, should it fail, its crash
         # report land there, never in the store.
@@ -221,7 +229,10 @@ class PackImport:
 
     def pack_refs(self) -> None:
         """Pack every ref into packed-refs (100,000 loose refs are slow to list)."""
-        done = subprocess.run(["git", "--git-dir", str(self.repo), "pack-refs", "--all"],
+        # core.fsync=reference: pack-refs deletes the loose refs it packed, including those
+        # of saves already acknowledged; packed-refs must be on disk before they go.
+        done = subprocess.run(["git", "--git-dir", str(self.repo), "-c", "core.fsync=reference",
+                               "pack-refs", "--all"],
                               capture_output=True, env={**os.environ, **_GIT_ENV})
         if done.returncode:
             raise StoreUnavailable(f"git pack-refs failed: {done.stderr.decode(errors='replace')}")
@@ -246,6 +257,7 @@ class PackImport:
         self._stderr.close()
         os.close(self._lock)  # releases the flock
         self._lock = -1
+        os.close(self._maintain)  # and maintenance may run again
 
 
 def remove_stale_staging(extra: Path) -> list[Path]:
