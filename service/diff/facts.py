@@ -12,7 +12,6 @@ never an answer. Why and how: docs/ARCHITECTURE.md, "The Differ".
 from __future__ import annotations
 
 import fcntl
-import functools
 import hashlib
 import itertools
 import json
@@ -24,6 +23,7 @@ import threading
 import time
 import zlib
 from collections.abc import Iterable, Sequence
+from importlib import metadata
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -55,13 +55,28 @@ CREATE TABLE IF NOT EXISTS fact (
 """
 
 
-@functools.cache
-def engine_version() -> str:
-    """Return a digest of the diff wing's source: a change to the engine makes new facts."""
+def _digest_of_engine() -> str:
+    # What the facts depend on: this wing's source, the store's paragraph splitting, and the
+    # diff libraries' versions. Read once, when this module is imported: a worker forked from
+    # an old master after new files were copied in place still names the engine it runs.
     digest = hashlib.sha1(FORMAT.encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    here = Path(__file__).parent
+    for path in [*sorted(here.glob("*.py")), here.parent / "store" / "text.py"]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for dist in ("diff-match-patch", "rapidfuzz", "icu4py"):
+        try:
+            digest.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{dist}=none".encode())
     return digest.hexdigest()[:16]
+
+
+ENGINE_VERSION = _digest_of_engine()
+
+
+def engine_version() -> str:
+    """Return a digest of the diff engine as loaded: a change to it makes new facts."""
+    return ENGINE_VERSION
 
 
 def recipe(ignore: Iterable[str], promo_pattern: str | None) -> str:

@@ -24,11 +24,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.undefined = StrictUndefined
 
     from . import api, errors, feeds, views
-    from .http import AnyTextConverter, new_page_cache, strip_trailing_slash
+    from .http import AnyTextConverter, new_page_cache, page_revision, strip_trailing_slash
 
     store = GitStore(app.config["STORE_PATH"], durable=app.config["DURABLE"],
                      history_cache_bytes=config.cache_bytes(app.config, "histories"))
     app.extensions["store"] = store
+    app.extensions["asset_revision"] = page_revision(app)  # part of every page's ETag
     app.extensions["pages"] = new_page_cache(app.config)  # rendered pages and feeds, by bytes
     app.extensions["differ"] = Differ(
         store, app.config["PROMO_PATTERN"], facts=Differ.facts_beside(store.path),

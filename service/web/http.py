@@ -6,11 +6,12 @@ import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from flask import Response, current_app, json, redirect, request
+from flask import Flask, Response, current_app, json, redirect, request
 from werkzeug.routing import BaseConverter
 
 from .. import config
 from ..diff import Differ
+from ..diff.facts import ENGINE_VERSION
 from ..lru import LRU
 from ..store import GitStore
 
@@ -110,21 +111,26 @@ def page_tag(*parts: object) -> str:
 
 
 def asset_revision() -> str:
-    """Return a hash of the app's templates and static files (computed once per process).
+    """Return the revision of how pages are made (set by create_app: see page_revision)."""
+    return current_app.extensions["asset_revision"]
 
-    Part of every page's tag and cache key: a deployment that changes a template changes
-    every page's ETag, so no browser keeps a page in the old layout.
+
+def page_revision(app: Flask) -> str:
+    """Return a hash of what renders pages: templates, static files, the web wing's code, the engine.
+
+    Part of every page's tag and cache key: a deployment that changes any of them changes every
+    page's ETag, so no browser keeps a page in the old layout or with the old reading. Made once
+    in create_app (in gunicorn's master), so it names the code this process runs, not files
+    copied in place after it started.
     """
-    found = current_app.extensions.get("asset_revision")
-    if found is None:
-        digest = hashlib.sha1()
-        folders = [Path(current_app.root_path) / (current_app.template_folder or "templates"),
-                   config.STATIC_DIR]
-        for folder in folders:
-            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
-        found = current_app.extensions["asset_revision"] = digest.hexdigest()[:12]
-    return found
+    digest = hashlib.sha1(ENGINE_VERSION.encode())
+    web = Path(__file__).parent
+    folders = [Path(app.root_path) / (app.template_folder or "templates"), config.STATIC_DIR]
+    files = [(folder, p) for folder in folders for p in sorted(folder.rglob("*")) if p.is_file()]
+    files += [(web, p) for p in sorted(web.rglob("*.py"))]
+    for folder, path in files:
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def conditional_json(body, *, etag: str | None = None, cache_control: str = REVALIDATE,

@@ -258,6 +258,9 @@ def compare(article_id: str, spec: str):
     if old_commit is None or not new_commit:
         # Not there: the Differ's read raises the 404 that names how many versions there are.
         current_differ().compare(article_id, a, b)
+        # It did not: a save came in between. Name the page by the history as it is now.
+        infos = current_store().versions(article_id)
+        old_commit, new_commit = commit_of(infos, a), commit_of(infos, b)
     # The spec is part of the key: the page's own links keep "latest" when it was asked for.
     key = ("compare", article_id, spec, old_commit, new_commit, infos[-1].commit,
            options["ignore"], options["unchanged"], options["layout"])
@@ -306,6 +309,8 @@ def version(article_id: str, n: str):
     commit = commit_of(infos, number)
     if not commit:
         current_differ().annotate(article_id, number)  # raises the 404 naming the count
+        infos = current_store().versions(article_id)  # or a save came in between
+        commit = commit_of(infos, number)
     # The head too: the page says "version n of m" and links to the next one.
     return _cached_page(("version", article_id, commit, infos[-1].commit),
                         lambda: _render_version(article_id, infos, number))
