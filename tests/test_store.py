@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -735,3 +736,35 @@ def test_remembered_histories_stay_within_their_byte_bound():
     small.put("head", one)  # heavier than the whole bound: not kept
     assert small.get("head") is None and small.held_bytes == 0
     assert GitStore("/nonexistent", history_cache_bytes=12345)._histories.max_bytes == 12345
+
+
+def test_processes_making_the_history_table_at_once_keep_it(tmp_path):
+    """Made by several processes at the same moment, the file is made once and never replaced."""
+    import multiprocessing
+    import sqlite3
+
+    from service.store.history_table import HistoryTable, Known
+
+    path = tmp_path / "history.sqlite"
+    start = multiprocessing.get_context("fork").Event()
+
+    def writer(k: int) -> None:
+        start.wait()
+        table = HistoryTable(path)
+        rows = [Known(f"{k:02d}{n:038d}", None, 1, 0, 1, 1, "m") for n in range(50)]
+        table.add(rows, {"m": {}})
+        os._exit(0 if len(table.chain(rows[-1].id)) == 1 else 1)
+
+    for _ in range(5):
+        path.unlink(missing_ok=True)
+        procs = [multiprocessing.get_context("fork").Process(target=writer, args=(k,))
+                 for k in range(6)]
+        for p in procs:
+            p.start()
+        start.set()
+        for p in procs:
+            p.join(30)
+        start.clear()
+        assert [p.exitcode for p in procs] == [0] * 6
+        with sqlite3.connect(path) as conn:  # every writer's rows are in the one file
+            assert conn.execute("SELECT count(*) FROM commits").fetchone()[0] == 300

@@ -85,15 +85,35 @@ class HistoryTable:
             # Derived and rebuildable: a crash may lose rows, which the next walk writes again.
             conn.execute("PRAGMA synchronous=OFF")
             if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                conn.executescript(_SCHEMA)
-                if conn.execute("SELECT 1 FROM commits LIMIT 1").fetchone() is None:
-                    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-                else:  # rows of another layout: not ours to read
-                    raise sqlite3.DatabaseError("history.sqlite has an unknown schema")
+                self._make_schema(conn)
         except sqlite3.Error as exc:
             self._failed(exc)
             return None
         return conn
+
+    @staticmethod
+    def _make_schema(conn: sqlite3.Connection) -> None:
+        """Create the tables and mark the version, in one transaction under the write lock.
+
+        Another process may be making the same file at the same moment: looked at outside a
+        transaction, its first rows (written just after it set the version) read as rows of
+        an unknown layout, and the file was thrown away.
+        """
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                if conn.execute("SELECT 1 FROM commits LIMIT 1").fetchone() is not None:
+                    # rows of another layout: not ours to read
+                    raise sqlite3.DatabaseError("history.sqlite has an unknown schema")
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
 
     def _failed(self, exc: sqlite3.Error) -> None:
         """Drop this thread's connection; replace a damaged file, or stop using an unusable one."""
