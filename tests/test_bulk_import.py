@@ -336,3 +336,36 @@ def test_maintenance_waits_its_turn_while_an_import_runs(store_path):
     finally:
         bulk.abort()
     assert not store.maintain().skipped  # released with the import
+
+
+def test_a_long_story_comes_out_of_the_import_with_its_diff_facts(store_path, tmp_path,
+                                                                   monkeypatch):
+    """A story of LONG_HISTORY versions or more is diffed once at import, not by its first reader."""
+    from service.cli.files import LONG_HISTORY
+    from service.config import DEFAULT_PROMO_PATTERN
+    from service.diff import Differ
+    from service.diff import differ as differ_module
+
+    count = LONG_HISTORY + 6
+    grown = [" ".join(f"Paragraph {k} of the live blog." for k in range(n + 1))
+             for n in range(count)]
+    tree = make_tree(tmp_path / "tree", {
+        "live": [(".txt", "\n\n".join(g.split(" of the live blog.")[:n + 1]))
+                 for n, g in enumerate(grown)],
+        "short": [(".txt", "One."), (".txt", "One.\n\nTwo.")],
+    })
+    result = runner(store_path)("import", "--no-progress", tree)
+    assert result.exit_code == 0, result.output
+    diffs = []
+    original = differ_module.diff_paragraphs
+    monkeypatch.setattr(differ_module, "diff_paragraphs",
+                        lambda *a, **k: diffs.append(1) or original(*a, **k))
+    store = GitStore(store_path)
+    # A new process's Differ, as the app makes it (the facts are keyed by the promo pattern).
+    differ = Differ(store, DEFAULT_PROMO_PATTERN, facts=Differ.facts_beside(store_path))
+    annotation, latest = differ.annotate("live")
+    assert latest.version == count and len(annotation) == count
+    assert differ.change_stats("live", store.versions("live"))[-1]["added"] == 1
+    assert diffs == []  # every fact came from the file the import wrote
+    differ.annotate("short")
+    assert diffs == [1]  # a short story is left to its first reader: one diff

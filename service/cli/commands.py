@@ -199,7 +199,9 @@ def import_(ctx: click.Context, directory: Path, progress: bool):
     store = _open_store(ctx, create=True, durable=False)
     started = time.monotonic()
     try:
-        counts = load(store, directory, progress=progress)
+        differ = _differ(ctx, store)
+        counts = load(store, directory, progress=progress,
+                      learn=lambda article_id: differ.annotate(article_id))
     finally:
         with user_errors():
             store.sync()
