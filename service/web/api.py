@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, json, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import json_shapes as shapes
@@ -18,9 +18,11 @@ from .http import (
     IMMUTABLE,
     REVALIDATE,
     commit_of,
+    conditional,
     conditional_json,
     current_differ,
     current_store,
+    page_cache,
     precondition,
 )
 from .problems import Problem, invalid_parameter
@@ -206,23 +208,36 @@ def get_diff(article_id: str):
     fixed = _fixed(to, start if start is not None else to)  # a defaulted `from` follows `to`
     cache = IMMUTABLE if fixed else REVALIDATE
 
-    def named() -> str | None:
-        # The commits of both ends name the diff: one walk of the history (remembered), no text.
-        infos = current_store().versions(article_id)
-        new_commit = commit_of(infos, to)
-        if not new_commit:
-            return None
-        number = len(infos) if isinstance(to, str) else to  # "latest"
-        old_commit = commit_of(infos, number - 1 if start is None else start)
-        return None if old_commit is None else _diff_tag(old_commit, new_commit, ignore)
-
-    early = precondition(named, cache_control=cache)
+    # The commits of both ends name the diff: one walk of the history (remembered), no text.
+    infos = current_store().versions(article_id)
+    new_commit = commit_of(infos, to)
+    ends, tag = None, None
+    if new_commit:
+        b = to if isinstance(to, int) else len(infos)  # "latest"
+        a = b - 1 if start is None else (start if isinstance(start, int) else len(infos))
+        old_commit = commit_of(infos, a)
+        if old_commit is not None:
+            ends, tag = (a, b), _diff_tag(old_commit or None, new_commit, ignore)
+    early = precondition(lambda: tag, cache_control=cache)
     if early:
         return early
-    diff, old, new = current_differ().compare(article_id, start, to, ignore)
-    body = shapes.diff(article_id, old, new, diff, ignore)
-    tag = _diff_tag(old.commit if old else None, new.commit, ignore)
-    return conditional_json(body, etag=tag, cache_control=cache)
+    if ends is None:
+        # Not there: the Differ's read raises the 404 naming how many versions there are. If
+        # it does not, a save came in between: answer as the store is now, uncached.
+        diff, old, new = current_differ().compare(article_id, start, to, ignore)
+        return conditional_json(shapes.diff(article_id, old, new, diff, ignore),
+                                etag=_diff_tag(old.commit if old else None, new.commit, ignore),
+                                cache_control=cache)
+
+    def build() -> bytes:
+        # By number, from the history the tag names: a save meanwhile cannot change the body.
+        diff, old, new = current_differ().compare(article_id, ends[0], ends[1], ignore)
+        return json.dumps(shapes.diff(article_id, old, new, diff, ignore)).encode()
+
+    # The encoded body is kept by its tag: serialising a long diff cost more than the request.
+    body = page_cache().get(("api-diff", article_id, tag), build)
+    return conditional(Response(body, mimetype="application/json"), etag=tag,
+                       cache_control=cache)
 
 
 @bp.get("/articles/<article_id>/annotate")

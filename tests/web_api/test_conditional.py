@@ -142,3 +142,27 @@ def test_rendered_pages_are_served_from_a_cache_bounded_by_bytes(tmp_path, monke
                     assert cache.weight <= cache.max_weight
     assert sum(sizes) > cache.max_weight, "the pages should have overflowed the bound"
     assert 0 < len(cache) < len(sizes)
+
+
+def test_the_api_diff_body_is_kept_by_its_tag_and_follows_a_new_version(app, seeded,
+                                                                           monkeypatch):
+    """A diff asked again is answered from the kept bytes; `latest` moves with a new version."""
+    fixed, latest = f"{API}/diff?from=1&to=2", f"{API}/diff"
+    first, first_latest = seeded.get(fixed), seeded.get(latest)
+    differ = app.extensions["differ"]
+    real_compare = differ.compare
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a kept diff was computed again")
+
+    monkeypatch.setattr(differ, "compare", refuse)
+    again = seeded.get(fixed)
+    assert again.status_code == 200 and again.data == first.data
+    assert seeded.get(latest).data == first_latest.data
+    monkeypatch.setattr(differ, "compare", real_compare)
+    saved = seeded.post(f"{API}/versions", data="A new third version.",
+                        content_type="text/plain")
+    assert saved.status_code == 201
+    moved = seeded.get(latest).get_json()
+    assert (moved["from"], moved["to"]) == (2, 3) and moved["stats"]["added"] >= 1
+    assert seeded.get(fixed).data == first.data  # a fixed pair never changes
