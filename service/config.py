@@ -32,14 +32,14 @@ SETTINGS: list[tuple[str, str, Callable[[str], object] | Literal["bool"], Any, s
     ("PROMO_PATTERN", "WRITETHRU_PROMO_PATTERN", str, DEFAULT_PROMO_PATTERN,
      "regular expression for promotional lines"),
     ("CACHE_MB", "WRITETHRU_CACHE_MB", int, 64,
-     "memory each process may keep in caches, MiB (diffs, histories, rendered pages, "
-     "annotations; shares in `config.CACHE_SHARES`)"),
+     "memory each process may keep in caches, MiB (diffs, rendered pages, histories, packed "
+     "objects, annotations, change stats; shares in `config.CACHE_SHARES`)"),
 ]
 
 # How CACHE_MB is shared out. Diffs and rendered pages are what readers ask for again; a
 # history is small per version but a live blog has thousands.
-CACHE_SHARES = {"diffs": 0.35, "pages": 0.25, "histories": 0.2, "annotations": 0.1,
-                "stats": 0.1}
+CACHE_SHARES = {"diffs": 0.3, "pages": 0.25, "histories": 0.15, "objects": 0.1,
+                "annotations": 0.1, "stats": 0.1}
 
 
 def cache_bytes(settings: dict, name: str) -> int:

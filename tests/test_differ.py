@@ -450,3 +450,17 @@ def test_a_forked_worker_opens_its_own_connection(store, store_path, long_story,
     assert later.annotate("other", 2)[0] == reference(store, "other", 2)
     differ.annotate("long", 11)  # the parent's connection still works after the child's writes
     assert spied["diffs"] == before
+
+
+def test_the_cache_shares_add_up_to_the_budget_and_reach_every_cache(tmp_path):
+    """WRITETHRU_CACHE_MB is shared out whole, and the app hands each cache its share."""
+    from service import config, create_app
+
+    assert abs(sum(config.CACHE_SHARES.values()) - 1) < 1e-9
+    settings = {**config.defaults(), "STORE_PATH": tmp_path / "s.git", "CACHE_MB": 10}
+    app = create_app(settings)
+    mib = 1024 * 1024
+    store, differ = app.extensions["store"], app.extensions["differ"]
+    assert app.extensions["pages"].max_weight == int(10 * mib * config.CACHE_SHARES["pages"])
+    assert differ._diffs.max_weight == int(10 * mib * config.CACHE_SHARES["diffs"])
+    assert store._objects.delta_cache_bytes == int(10 * mib * config.CACHE_SHARES["objects"])

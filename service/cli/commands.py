@@ -40,7 +40,8 @@ def _open_store(ctx: click.Context, *, create: bool, durable: bool | None = None
         raise CliError(f"no store at {path} (set --store or WRITETHRU_STORE, or load articles "
                        "with 'writethru seed' or 'writethru ingest')")
     store = GitStore(path, durable=settings["DURABLE"] if durable is None else durable,
-                     history_cache_bytes=config.cache_bytes(settings, "histories"))
+                     history_cache_bytes=config.cache_bytes(settings, "histories"),
+                     object_cache_bytes=config.cache_bytes(settings, "objects"))
     if create if refuse_foreign is None else refuse_foreign:
         # Written as another user, the store would end up with folders its server cannot write.
         problem = store.owner_problem()

@@ -40,6 +40,7 @@ from .history import (
 from .ids import ARTICLE_ID_PATTERN, ARTICLE_ID_RE, ARTICLE_ID_RULE, validate_article_id
 from .index import ArticleIndex
 from .objects import ObjectReader, ObjectWriter, ProcessReader
+from .packed import DELTA_BASE_BYTES
 from .probe import Probe
 from .refrows import RefSource, Row, decode_cursor
 from .refs import (
@@ -71,7 +72,8 @@ class GitStore:
     """Versions of articles in a bare git repository; cheap to create, touches disk lazily."""
 
     def __init__(self, path: Path | str, durable: bool = True, actor: git.Actor = DEFAULT_ACTOR,
-                 history_cache_bytes: int = HISTORY_CACHE_BYTES):
+                 history_cache_bytes: int = HISTORY_CACHE_BYTES,
+                 object_cache_bytes: int = DELTA_BASE_BYTES):
         self.path = Path(path)
         self.durable = durable
         self.actor = (str(actor.name), str(actor.email))  # GitPython types both Optional
@@ -83,7 +85,7 @@ class GitStore:
         # previous save of that article wrote here, so it need not be read back from disk.
         self._heads = LRU(_HEAD_CACHE_BYTES, weigh=lambda info: 130 + size_of(info))  # 130: key
         self._histories = HistoryCache(history_cache_bytes, self._extra / "history.sqlite")
-        self._objects = ProcessReader(self.path / "objects")
+        self._objects = ProcessReader(self.path / "objects", object_cache_bytes)
         self._fanouts: set[str] = set()
 
     # -- set-up and health ------------------------------------------------------------

@@ -267,10 +267,10 @@ class ObjectReader:
     reader's life, listed again only when objects/pack changes or an object is not found.
     """
 
-    def __init__(self, objects_dir: Path):
+    def __init__(self, objects_dir: Path, delta_cache_bytes: int = packed.DELTA_BASE_BYTES):
         self.objects_dir = str(objects_dir)
         self.pid = os.getpid()  # a forked child builds its own reader (GitStore._reader)
-        self._packed = packed.PackedObjects(self.objects_dir)
+        self._packed = packed.PackedObjects(self.objects_dir, delta_cache_bytes)
         # Whether the last object was packed: then the next one (an older version in a walk) is
         # looked for in the packs first, sparing a failed open per object (a third of a walk).
         self._packed_first = False
@@ -363,8 +363,9 @@ class ProcessReader:
     read) builds its own rather than share the parent's gitdb cursors and mmap windows.
     """
 
-    def __init__(self, objects_dir: Path):
+    def __init__(self, objects_dir: Path, delta_cache_bytes: int = packed.DELTA_BASE_BYTES):
         self.objects_dir = objects_dir
+        self.delta_cache_bytes = delta_cache_bytes
         self._reader: ObjectReader | None = None
 
     def get(self) -> ObjectReader:
@@ -373,5 +374,5 @@ class ProcessReader:
         if reader is None or reader.pid != os.getpid():
             # No lock (one held at a fork would stay held in the child): two threads may both
             # build one at first, and one of them is kept.
-            reader = self._reader = ObjectReader(self.objects_dir)
+            reader = self._reader = ObjectReader(self.objects_dir, self.delta_cache_bytes)
         return reader

@@ -27,7 +27,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .http import AnyTextConverter, new_page_cache, page_revision, strip_trailing_slash
 
     store = GitStore(app.config["STORE_PATH"], durable=app.config["DURABLE"],
-                     history_cache_bytes=config.cache_bytes(app.config, "histories"))
+                     history_cache_bytes=config.cache_bytes(app.config, "histories"),
+                     object_cache_bytes=config.cache_bytes(app.config, "objects"))
     app.extensions["store"] = store
     app.extensions["asset_revision"] = page_revision(app)  # part of every page's ETag
     app.extensions["pages"] = new_page_cache(app.config)  # rendered pages and feeds, by bytes
