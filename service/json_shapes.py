@@ -59,13 +59,16 @@ def version(v) -> dict:
     }
 
 
-def diff(article_id: str, old, new, result, ignore: frozenset[str]) -> dict:
+def diff(article_id: str, old, new, result, ignore: frozenset[str],
+         digest: list[dict] | None = None) -> dict:
     """The diff document; `old` is None when comparing against the empty story before v1.
 
     `result` is the Differ's VersionDiff: `meta` lists the metadata fields that changed
-    (headline, byline, ...), with word segments for the headline.
+    (headline, byline, ...), with word segments for the headline. `digest`, when given, is
+    the update digest (`diff.digest_of`): shared modules do not import the diff wing, so the
+    caller (web or CLI) computes it.
     """
-    return {
+    doc: dict = {
         "article": article_id,
         "from": old.version if old is not None else 0,
         "to": new.version,
@@ -74,5 +77,8 @@ def diff(article_id: str, old, new, result, ignore: frozenset[str]) -> dict:
         "ignore": ",".join(sorted(ignore)) or None,
         "stats": dict(result.stats),
         "meta": list(result.meta),
-        "rows": list(result.rows),
     }
+    if digest is not None:
+        doc["digest"] = digest
+    doc["rows"] = list(result.rows)  # last: a reader of the raw JSON meets the digest first
+    return doc

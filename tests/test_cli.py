@@ -125,6 +125,38 @@ def test_diff_prints_the_added_paragraphs_and_the_apostrophe_edit(run, seeded):
     assert ANSI not in result.stdout
 
 
+def test_diff_prints_the_digest_above_the_rows(run, seeded):
+    lines = run("diff", ARTICLE).stdout.splitlines()
+    digest = [line for line in lines if line.startswith("* ")]
+    assert lines[1:1 + len(digest)] == digest  # right under the header, before any row
+    assert digest[0].startswith("* new lede: WASHINGTON (AP) \u2014 President Joe Biden")
+    assert digest[0].endswith("(\u00b61)")
+    assert "* 25 paragraphs added  (\u00b61)" in digest
+    assert "* 1 paragraph with typography-only edits  (\u00b63)" in digest
+
+
+def test_diff_prints_the_digest_under_the_metadata_lines_without_repeating_them(run, tmp_path):
+    files = []
+    for n, toll in ((1, 12), (2, 15)):
+        story = {"body": f"ISTANBUL (AP) \u2014 The quake killed {toll} people.\n\nRescuers dug.",
+                 "headline": f"Quake kills {toll}", "label": f"{n}st Ld-Writethru"}
+        files.append(tmp_path / f"v{n}.json")
+        files[-1].write_text(json.dumps(story), encoding="utf-8")
+    assert run("ingest", "quake", *files).exit_code == 0
+    lines = run("diff", "quake").stdout.splitlines()
+    assert [line[:2] for line in lines[:7]] == ["qu", "~ ", "~ ", "* ", "* ", "* ", "~ "]
+    assert lines[3].startswith("* lede rewritten: ISTANBUL")
+    assert lines[4] == "* killed 12 \u2192 15 people  (\u00b61)"
+    assert lines[5] == "* 1 paragraph edited  (\u00b61)"
+
+
+def test_diff_json_has_the_digest_the_terminal_prints(run, seeded):
+    digest = [line for line in run("diff", ARTICLE).stdout.splitlines() if line.startswith("* ")]
+    doc = json.loads(run("diff", ARTICLE, "--json").stdout)
+    assert [f"* {item['text']}" for item in doc["digest"]] == [
+        line.split("  (")[0] for line in digest]
+
+
 def _stats():
     from service.diff import diff_paragraphs
     from service.store.text import split_text

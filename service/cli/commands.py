@@ -12,7 +12,7 @@ import click
 
 from .. import config, versionspec
 from .. import json_shapes as shapes
-from ..diff import BadIgnore, Differ, parse_ignore
+from ..diff import BadIgnore, Differ, digest_of, parse_ignore
 from ..ingest import IngestError, parse_payload
 from ..plural import plural
 from ..store import GitStore, validate_article_id
@@ -288,7 +288,8 @@ def diff(ctx: click.Context, article_id: str, a: str | None, b: str | None, as_j
     with user_errors():
         result, old, new = _differ(ctx, store).compare(article_id, start, end or "latest", ignore)
     if as_json:
-        doc = shapes.diff(article_id, old, new, result, ignore)
+        doc = shapes.diff(article_id, old, new, result, ignore,
+                          digest=digest_of(result, old, new))
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
     colour = {"always": True, "never": False}.get(color, sys.stdout.isatty())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..diff import Fold, describe_change, fold_rows
+from ..diff import Fold, describe_change, digest_of, fold_rows
 from ..diff.display import move_directions
 from ..diff.meta import LABELS
 from ..diff.splits import cut
@@ -34,9 +34,27 @@ def render_diff(article_id: str, result, old, new, *, colour: bool, show_unchang
               f"+{stats['words_added']}/-{stats['words_removed']} words")
     lines = [click.style(header, bold=True)]
     lines += _render_meta(result.meta, colour)
+    # The metadata lines above already show headline, label... with their word edits.
+    shown = {c["field"] for c in result.meta}
+    lines += render_digest([i for i in digest_of(result, old, new) if i["kind"] not in shown],
+                           result.rows)
     lines += _render_rows(result.rows, old.paragraphs if old else [], new.paragraphs, colour,
                           show_unchanged)
     return "\n".join(lines)
+
+
+def render_digest(items, rows) -> list[str]:
+    """One line per digest item, '* ' first (no row starts so), with the paragraph it points at."""
+    lines = []
+    for item in items:
+        where = ""
+        if item["row"] is not None:
+            row = rows[item["row"]]
+            where = (f"¶{row['right'] + 1}" if row["right"] is not None
+                     else f"old ¶{row['left'] + 1}")
+            where = click.style(f"  ({where})", dim=True)
+        lines.append(click.style("* ", fg="cyan", bold=True) + item["text"] + where)
+    return lines
 
 
 def _render_meta(changes, colour: bool) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .annotate import annotate, annotate_from_diffs
 from .differ import Comparison, Differ, VersionDiff
+from .digest import digest_of, update_digest
 from .display import Fold, display_rows, fold_rows
 from .engine import KINDS, Diff, diff_paragraphs
 from .ignore import NOTHING, BadIgnore, Ignore, ignore_label, parse_ignore
@@ -18,5 +19,6 @@ from .summary import describe_change
 __all__ = [
     "KINDS", "NOTHING", "BadIgnore", "Comparison", "Diff", "Differ", "Fold", "Ignore", "LossError",
     "VersionDiff", "annotate", "annotate_from_diffs", "describe_change", "diff_paragraphs",
-    "display_rows", "fold_rows", "ignore_label", "meta_changes", "parse_ignore", "verify",
+    "digest_of", "display_rows", "fold_rows", "ignore_label", "meta_changes", "parse_ignore", "update_digest",
+    "verify",
 ]

@@ -10,7 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import json_shapes as shapes
 from .. import versionspec
-from ..diff import BadIgnore, Ignore, ignore_label, parse_ignore
+from ..diff import BadIgnore, Ignore, digest_of, ignore_label, parse_ignore
 from ..ingest import parse_payload
 from ..store import validate_article_id
 from . import openapi
@@ -225,14 +225,16 @@ def get_diff(article_id: str):
         # Not there: the Differ's read raises the 404 naming how many versions there are. If
         # it does not, a save came in between: answer as the store is now, uncached.
         diff, old, new = current_differ().compare(article_id, start, to, ignore)
-        return conditional_json(shapes.diff(article_id, old, new, diff, ignore),
+        return conditional_json(shapes.diff(article_id, old, new, diff, ignore,
+                                            digest=digest_of(diff, old, new)),
                                 etag=_diff_tag(old.commit if old else None, new.commit, ignore),
                                 cache_control=cache)
 
     def build() -> bytes:
         # By number, from the history the tag names: a save meanwhile cannot change the body.
         diff, old, new = current_differ().compare(article_id, ends[0], ends[1], ignore)
-        return json.dumps(shapes.diff(article_id, old, new, diff, ignore)).encode()
+        return json.dumps(shapes.diff(article_id, old, new, diff, ignore,
+                                      digest=digest_of(diff, old, new))).encode()
 
     # The encoded body is kept by its tag: serialising a long diff cost more than the request.
     body = page_cache().get(("api-diff", article_id, tag), build)

@@ -16,7 +16,7 @@ from ..lru import LRU
 from ..store import GitStore
 
 # Part of every given ETag: bump it when a representation changes, so caches drop the old shape.
-REPRESENTATION_REVISION = "r2"  # r2: diffs carry `meta` and row `typography`
+REPRESENTATION_REVISION = "r3"  # r2: diffs carry `meta` and row `typography`; r3: `digest`
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 

@@ -24,6 +24,41 @@ def test_default_diff_is_previous_to_latest_and_matches_the_seed_truth(seeded):
     assert resp.headers["Cache-Control"] == "no-cache"
 
 
+def test_the_diff_document_with_its_digest_follows_the_openapi_schema(seeded):
+    # json_shapes (shared) may not import the diff wing: the caller hands it the digest.
+    from jsonschema import Draft202012Validator
+
+    from service import json_shapes
+    from service.diff import Differ, digest_of
+    from service.store import GitStore
+    from service.web.openapi import document
+
+    store = GitStore(seeded.application.config["STORE_PATH"])
+    for a, b in ((1, 2), (0, 2), (2, 2)):
+        result, old, new = Differ(store).compare("ap-troops-eastern-europe", a, b)
+        doc = json_shapes.diff("ap-troops-eastern-europe", old, new, result, frozenset(),
+                               digest=digest_of(result, old, new))
+        Draft202012Validator({"$ref": "#/components/schemas/Diff",
+                              "components": document()["components"]}).validate(doc)
+        assert list(doc)[-2:] == ["digest", "rows"]
+        if (a, b) == (2, 2):
+            assert doc["digest"] == []
+        else:
+            assert doc["digest"][0]["kind"] == "lede"
+            assert doc["rows"][doc["digest"][0]["row"]]["right"] == 0
+
+
+def test_the_api_diff_carries_the_digest(seeded):
+    body = seeded.get(f"{ARTICLE}/diff").get_json()
+    digest = body["digest"]
+    assert digest[0]["kind"] == "lede" and body["rows"][digest[0]["row"]]["right"] == 0
+    counts = {i["change"]: i["count"] for i in digest if i["kind"] == "count"}
+    assert counts == {"added": 25, "typography": 1}
+    assert seeded.get(f"{ARTICLE}/diff?from=2&to=2").get_json()["digest"] == []
+    ignoring = seeded.get(f"{ARTICLE}/diff?ignore=typography").get_json()["digest"]
+    assert "typography" not in [i.get("change") for i in ignoring]
+
+
 def test_ignore_typography(seeded):
     body = seeded.get(f"{ARTICLE}/diff?from=1&to=2&ignore=typography").get_json()
     assert (body["stats"]["changed"], body["stats"]["unchanged"], body["stats"]["added"]) == (0, 8, 25)

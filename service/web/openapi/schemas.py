@@ -210,10 +210,40 @@ def schemas() -> dict:
                                 "description": "The metadata fields that changed, as in `meta`."},
             },
         },
+        "DigestItem": {
+            "type": "object",
+            "description": "One change an editor looks for first. `kind`: killed (a withdrawn "
+                           "story), headline, label, lede (new or rewritten), correction, "
+                           "editor_note, byline, number (a number replaced in place, with the "
+                           "words around it), quote (`change`: added, removed or altered), "
+                           "more (further items of the kind `of`, left out), count (paragraphs "
+                           "of one `change`: added, removed, moved, edited, split, joined, "
+                           "typography).",
+            "required": ["kind", "text", "row"],
+            "properties": {
+                "kind": {"enum": ["killed", "headline", "label", "lede", "correction",
+                                  "editor_note", "byline", "number", "quote", "more", "count"]},
+                "text": {"type": "string", "description": "The item in a few words."},
+                "row": {"type": ["integer", "null"], "minimum": 0,
+                        "description": "Index in `rows` of the row it comes from (the first, "
+                                       "for a count); null: from the metadata."},
+                "change": {"type": "string",
+                           "description": "quote: added, removed, altered; count: which rows."},
+                "old": {"description": "The value before (a number, quote, headline...)."},
+                "new": {"description": "The value after."},
+                "quote": {"type": "string"},
+                "speaker": nullable_str,
+                "count": {"type": "integer", "minimum": 1},
+                "of": {"type": "string"},
+                "note": {"type": "string"},
+                "field": {"type": "string"},
+                "status": {"type": "string"},
+            },
+        },
         "Diff": {
             "type": "object",
             "required": ["article", "from", "to", "from_commit", "to_commit", "ignore", "stats",
-                         "meta", "rows"],
+                         "meta", "digest", "rows"],
             "properties": {
                 "article": {"type": "string"},
                 "from": {"type": "integer", "minimum": 0,
@@ -228,6 +258,11 @@ def schemas() -> dict:
                                         "note, url and the publisher's times; with `ignore="
                                         "typography`, changes of typography alone are left "
                                         "out. From version 0 every field of `to` is listed."},
+                "digest": {"type": "array", "items": ref("DigestItem"),
+                           "description": "The update digest: the changes an editor looks "
+                                          "for first, most important first (a killed story, "
+                                          "headline, label, lede, corrections; numbers; "
+                                          "quotes; counts). Empty for identical versions."},
                 "rows": {"type": "array", "items": ref("DiffRow"),
                          "description": "In the new version's order, removed paragraphs where "
                                         "they stood."},
