@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = ROOT / "static"
@@ -31,6 +32,9 @@ SETTINGS: list[tuple[str, str, Callable[[str], object] | Literal["bool"], Any, s
     ("THREADS", "WRITETHRU_THREADS", int, 8, "request threads per gunicorn worker"),
     ("PROMO_PATTERN", "WRITETHRU_PROMO_PATTERN", str, DEFAULT_PROMO_PATTERN,
      "regular expression for promotional lines"),
+    ("BASE_URL", "WRITETHRU_BASE_URL", str, "",
+     "canonical address of the service, e.g. https://news.example/writethru: feed ids and links "
+     "(empty: the request's host)"),
     ("CACHE_MB", "WRITETHRU_CACHE_MB", int, 64,
      "memory each process may keep in caches, MiB (diffs, rendered pages, histories, packed "
      "objects, annotations, change stats; shares in `config.CACHE_SHARES`)"),
@@ -58,6 +62,19 @@ def _parse_bool(raw: str) -> bool:
     if value in {"0", "false", "no", "off"}:
         return False
     raise ConfigError(f"expected a boolean (true/false), got {raw!r}")
+
+
+def base_url(raw: str) -> str:
+    """Return the canonical base URL without its trailing slash ("" when unset); raise if unusable."""
+    value = (raw or "").strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"WRITETHRU_BASE_URL must be an absolute http(s) URL, got {raw!r}")
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        raise ConfigError("WRITETHRU_BASE_URL must have no query or fragment")
+    return value.rstrip("/")
 
 
 def defaults() -> dict:
@@ -95,3 +112,4 @@ def check(settings: dict) -> None:
         re.compile(settings["PROMO_PATTERN"])
     except re.error as exc:
         raise ConfigError(f"WRITETHRU_PROMO_PATTERN: {exc}") from exc
+    base_url(settings.get("BASE_URL", ""))

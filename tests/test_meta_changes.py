@@ -268,7 +268,9 @@ def test_feed_entry_summary_says_headline_changed(client, headline_only):
     feed = feedparser.parse(client.get(f"/articles/{STORY}/feed.atom").data)
     newest = feed.entries[0]
     assert newest.title == f"{NEW_HEADLINE}: version 2 (1st Ld-Writethru)"
-    assert newest.summary == "headline changed (3 paragraphs, 61 words)"
+    # The counts in words, then the digest's headline item (old → new).
+    assert newest.summary.startswith("headline changed (3 paragraphs, 61 words); headline: ")
+    assert newest.summary.endswith(f"→ {NEW_HEADLINE}")
 
 
 def test_timeline_table_says_headline_changed(client, headline_only):
