@@ -120,6 +120,30 @@ def _group_parts(row: Row, item: dict) -> None:
         row.inline_parts = [Part(item["right"], segments)]
 
 
+@dataclass(frozen=True)
+class DigestLine:
+    """One item of the compare page's "What changed" list, with the anchor of its row."""
+
+    kind: str                      # the digest item's kind: lede, number, quote, count, ...
+    text: str
+    anchor: str | None             # c1, c2, ... of the row it comes from; None: plain text
+
+
+def digest_lines(digest: list[dict], rows: list[Row]) -> list[DigestLine]:
+    """Pair each digest item (its `row` indexes the diff's rows) with that row's page anchor.
+
+    The page's rows are the diff's rows in order plus a `moved_away` row at each moved
+    paragraph's old place, so skipping those gives back the diff's indexes.
+    """
+    anchors = [r.anchor for r in rows if r.kind != "moved_away"]
+    out = []
+    for item in digest:
+        k = item.get("row")
+        anchor = anchors[k] if isinstance(k, int) and 0 <= k < len(anchors) else None
+        out.append(DigestLine(item["kind"], item["text"], anchor))
+    return out
+
+
 def describe(row: Row) -> tuple[str, bool]:
     """Return (kind, promo) of a row, as `diff.fold_rows` asks."""
     return row.kind, row.promo

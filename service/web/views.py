@@ -9,7 +9,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from markupsafe import Markup
 
 from .. import json_shapes, versionspec
-from ..diff import BadIgnore, Ignore, describe_change, display_rows, fold_rows, parse_ignore
+from ..diff import BadIgnore, Ignore, describe_change, digest_of, display_rows, fold_rows, parse_ignore
 from ..plural import plural
 from . import charts, page_rows
 from .http import (
@@ -274,6 +274,7 @@ def _render_compare(article_id: str, spec: str, infos: list, a: int | str, b: in
     na = latest if a == "latest" else a
     nb = latest if b == "latest" else b
     diff, old, new = current_differ().compare(article_id, na, nb, parse_ignore(options["ignore"]))
+    digest = digest_of(diff, old, new)  # before old becomes EmptyStory: None is "from nothing"
     old = old or page_rows.EmptyStory()
     na, nb = old.version, new.version
     rows = page_rows.build_rows(display_rows(diff), list(old.paragraphs), list(new.paragraphs))
@@ -295,6 +296,7 @@ def _render_compare(article_id: str, spec: str, infos: list, a: int | str, b: in
         prev_pair=pair(na - 1, nb - 1) if min(na, nb) > 1 else None,
         next_pair=pair(na + 1, nb + 1) if max(na, nb) < latest else None,
         change_count=sum(1 for r in rows if r.anchor),
+        digest=page_rows.digest_lines(digest, rows),
     )
 
 

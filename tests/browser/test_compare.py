@@ -129,3 +129,55 @@ def test_narrow_screen_defaults_to_inline(browser, live_server):
         page.get_by_role("link", name="Side by side").click()
         expect(page.locator("#diff .row--changed .cell--left")).to_be_visible()
         context.close()
+
+
+def _far_digest_link(page):
+    """Return the digest link whose row is furthest down the page, and that row's id."""
+    links = page.locator(".digest a")
+    expect(links.first).to_be_visible()
+    targets = [links.nth(i).get_attribute("href")[1:] for i in range(links.count())]
+    far = max(targets, key=lambda t: int(t[1:]))
+    return page.locator(f'.digest a[href="#{far}"]').first, far
+
+
+def test_digest_links_lead_to_their_rows(page, live_server, screenshot_dir):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server + COMPARE)
+    digest = page.get_by_role("region", name="What changed")
+    expect(digest.get_by_role("listitem").first).to_contain_text("new lede")
+    expect(digest).to_be_in_viewport()
+    link, target = _far_digest_link(page)
+    expect(page.locator(f"#{target}")).not_to_be_in_viewport()
+    # By keyboard: focus the link, press Enter.
+    link.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(live_server + COMPARE + f"#{target}")
+    expect(page.locator(f"#{target}")).to_be_in_viewport()
+    expect(page.locator(f"#{target}")).to_be_focused()
+    page.goto(live_server + COMPARE)
+    page.screenshot(path=str(screenshot_dir / "compare-digest-wide.png"))
+
+
+def test_digest_without_javascript(no_js_page, live_server):
+    page = no_js_page
+    page.goto(live_server + COMPARE)
+    expect(page.locator("html")).not_to_have_class("js")
+    expect(page.get_by_role("region", name="What changed").get_by_role("listitem")).not_to_have_count(0)
+    expect(page.get_by_role("listitem").filter(has_text="25 paragraphs added")).to_have_count(1)
+    link, target = _far_digest_link(page)
+    link.click()
+    expect(page).to_have_url(live_server + COMPARE + f"#{target}")
+    expect(page.locator(f"#{target}")).to_be_in_viewport()
+
+
+@pytest.mark.parametrize("spec", ["1...2", "0...2", "2...1"])
+def test_digest_at_390_px_needs_no_sideways_scrolling(browser, live_server, screenshot_dir, spec):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(live_server + f"/articles/{DEMO_ID}/compare/{spec}")
+    expect(page.locator(".digest li").first).to_be_visible()
+    wide, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+    assert wide <= inner, (wide, inner)
+    if spec == "1...2":
+        page.screenshot(path=str(screenshot_dir / "compare-digest-narrow.png"))
+    context.close()
