@@ -454,3 +454,125 @@ def test_serve_refuses_a_bad_setting(installed, tmp_path):
     assert done.stderr.startswith("Error: WRITETHRU_PORT: ")
     assert len(done.stderr.splitlines()) == 1
 
+
+
+# --- log's digest lines, log --json, list ------------------------------------------------------
+
+QUAKE_V1 = {"headline": "Quake kills 12 in mountain towns", "label": "1st Ld",
+            "body": "An earthquake struck the mountain towns on Monday, flattening homes.\n\n"
+                    "At least 12 people were killed, officials said.\n\n"
+                    "Rescue teams searched collapsed homes."}
+QUAKE_V2 = {"headline": "Quake death toll rises in mountain towns", "label": "2nd Ld",
+            "body": QUAKE_V1["body"].replace("At least 12", "At least 15")}
+
+
+@pytest.fixture
+def quake(run, tmp_path):
+    files = []
+    for k, doc in enumerate((QUAKE_V1, QUAKE_V2), 1):
+        files.append(tmp_path / f"quake-{k}.json")
+        files[-1].write_text(json.dumps(doc))
+    result = run("ingest", "quake", *files)
+    assert result.exit_code == 0, result.output
+    return "quake"
+
+
+def test_log_shows_each_versions_digest_line(run, quake):
+    lines = run("log", quake).stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["v2", "v1"]
+    assert "12 \u2192 15" in lines[0] and "headline: Quake kills 12" in lines[0]
+    assert "1 edited" in lines[0] and "[2nd Ld]" in lines[0]  # the change text stays, first
+    assert lines[0].index("1 edited") < lines[0].index("12 \u2192 15")
+    assert lines[0].index("headline:") < lines[0].index("12 \u2192 15")  # most important first
+    assert "headline: Quake kills 12" in lines[1]  # v1 against the empty story
+    assert "12 \u2192 15" not in lines[1]
+    assert all(len(line) < 240 for line in lines)
+
+
+def test_log_json_carries_each_versions_digest(run, quake, store_path):
+    doc = json.loads(run("log", quake, "--json").stdout)
+    client = create_app({"STORE_PATH": store_path, "TESTING": True}).test_client()
+    api = client.get(f"/api/articles/{quake}").get_json()
+    assert [{k: v for k, v in entry.items() if k != "digest"} for entry in doc["versions"]] \
+        == api["versions"]
+    assert {k: v for k, v in doc.items() if k != "versions"} == \
+        {k: v for k, v in api.items() if k != "versions"}
+    digest = doc["versions"][1]["digest"]
+    assert [item["kind"] for item in digest][:2] == ["headline", "label"]
+    assert any(item["kind"] == "number" and "12 \u2192 15" in item["text"] for item in digest)
+    assert doc["versions"][0]["digest"][0]["kind"] == "headline"
+
+
+@pytest.fixture
+def three(run, tmp_path):
+    """Three articles updated in the order alpha, beta, gamma, then alpha again."""
+    for article_id, text in [("alpha", "Alpha one."), ("beta", "Beta one."),
+                             ("gamma", "Gamma one."), ("alpha", "Alpha one.\n\nAlpha two.")]:
+        result = run("ingest", article_id, "-", input=text)
+        assert result.exit_code == 0, result.output
+    return ["alpha", "gamma", "beta"]
+
+
+def test_list_orders_by_update_and_pages(run, three):
+    result = run("list")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == three
+    assert lines[0].split()[1] == "2" and "Alpha one." in lines[0]
+    first = run("list", "--limit", "2", "--json")
+    page = json.loads(first.stdout)
+    assert [a["id"] for a in page["articles"]] == three[:2] and page["next"]
+    assert "--cursor" in run("list", "--limit", "2").stderr
+    rest = json.loads(run("list", "--limit", "2", "--cursor", page["next"], "--json").stdout)
+    assert [a["id"] for a in rest["articles"]] == three[2:] and rest["next"] is None
+    assert [line.split()[0] for line in run("list", "-q", "GAM").stdout.splitlines()] == ["gamma"]
+
+
+def test_list_json_equals_the_api_articles(run, three, store_path):
+    client = create_app({"STORE_PATH": store_path, "TESTING": True}).test_client()
+    for args, query in [((), ""), (("-q", "a"), "?q=a"), (("--limit", "1"), "?limit=1")]:
+        doc = json.loads(run("list", "--json", *args).stdout)
+        assert doc["articles"] == client.get(f"/api/articles{query}").get_json()["articles"]
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    (["list", "--cursor", "garbage"], 2),
+    (["log", "nope", "--json"], 1), (["log", "a..b", "--json"], 2)])
+def test_list_and_log_errors_are_one_line(run, three, args, code):
+    result = run(*args)
+    assert result.exit_code == code
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
+
+
+def test_list_refuses_a_bad_limit_as_click_refuses_any_option(run, three):
+    result = run("list", "--limit", "0")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.splitlines()[-1].startswith("Error: Invalid value for '--limit'")
+
+
+def test_list_of_a_missing_store_says_so(tmp_path):
+    missing = tmp_path / "nowhere.git"
+    result = CliRunner().invoke(cli, ["--store", str(missing), "list"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: no store at {missing}")
+    assert not missing.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", [["log", ARTICLE], ["log", ARTICLE, "--json"], ["list"]])
+def test_output_to_a_full_disk_or_a_closed_pipe_is_no_traceback(installed, tmp_path, args):
+    env = {**os.environ, "WRITETHRU_STORE": str(tmp_path / "s.git")}
+    subprocess.run([str(SCRIPT), "ingest", ARTICLE, str(V1), str(V2)], env=env, check=True,
+                   capture_output=True)
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([str(SCRIPT), *args], env=env, stdout=full,
+                                stderr=subprocess.PIPE, text=True)
+    assert result.returncode == 1
+    assert result.stderr == "Error: cannot write the output: No space left on device\n"
+    proc = subprocess.Popen([str(SCRIPT), *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()  # the reader is gone before anything is written
+    stderr = proc.stderr.read()
+    assert proc.wait() in (0, 1)
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr

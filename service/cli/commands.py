@@ -15,7 +15,7 @@ from .. import json_shapes as shapes
 from ..diff import BadIgnore, Differ, digest_of, parse_ignore
 from ..ingest import IngestError, parse_payload
 from ..plural import plural
-from ..store import GitStore, validate_article_id
+from ..store import GitStore, InvalidCursor, validate_article_id
 from . import terminal
 from .errors import CliError, user_errors
 from .files import load, parse_file
@@ -230,15 +230,51 @@ def seed(ctx: click.Context):
 
 @cli.command()
 @click.argument("article_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the API's article document, each version with its digest")
 @click.pass_context
-def log(ctx: click.Context, article_id: str):
+def log(ctx: click.Context, article_id: str, as_json: bool):
     """List the versions of article ID, newest first, with what each changed."""
     _check_id(article_id)
     store = _open_store(ctx, create=False)
     with user_errors():
         infos = store.versions(article_id)
-        changes = _differ(ctx, store).change_stats(article_id, infos)
-    click.echo(terminal.render_log(infos, changes), color=None)
+        stats, digests = terminal.walk_digests(_differ(ctx, store), store, article_id, infos)
+    if as_json:
+        doc = shapes.article(article_id, infos)
+        for entry, digest in zip(doc["versions"], digests, strict=True):
+            entry["digest"] = digest
+        terminal.emit(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    terminal.emit(terminal.render_log(infos, stats, digests, width=terminal.width()), color=None)
+
+
+@cli.command(name="list")
+@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=50, show_default=True,
+              help="Articles per page")
+@click.option("--cursor", metavar="CURSOR", help="The page after the one that gave CURSOR")
+@click.option("--query", "-q", metavar="TEXT",
+              help="Only articles whose id or headline contains TEXT (any case)")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the API's article summaries and the next page's cursor")
+@click.pass_context
+def list_(ctx: click.Context, limit: int, cursor: str | None, query: str | None,
+          as_json: bool):
+    """List the articles, most recently updated first."""
+    store = _open_store(ctx, create=False)
+    with user_errors():
+        try:
+            summaries, next_cursor = store.list_articles(limit, cursor or None, query or None)
+        except InvalidCursor as exc:  # a bad argument, as the API's 400
+            raise CliError(f"--cursor: {exc}", exit_code=2) from exc
+    if as_json:
+        doc = {"articles": [shapes.article_summary(s) for s in summaries], "next": next_cursor}
+        terminal.emit(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    if summaries:
+        terminal.emit(terminal.render_list(summaries, width=terminal.width()), color=None)
+    if next_cursor:
+        click.echo(f"more: writethru list --cursor {next_cursor}", err=True)
 
 
 def _differ(ctx: click.Context, store: GitStore) -> Differ:

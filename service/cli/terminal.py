@@ -2,28 +2,108 @@
 
 from __future__ import annotations
 
+import io
+import os
+import shutil
+import sys
+
 import click
 
 from ..diff import Fold, describe_change, digest_of, fold_rows
 from ..diff.display import move_directions
 from ..diff.meta import LABELS
 from ..diff.splits import cut
+from .errors import CliError
+
+#: Lines are cut to this width when the output is not a terminal (a pipe, a file).
+PIPE_WIDTH = 240
+#: Each digest item in a log line is cut to this many characters, so a few fit.
+ITEM_WIDTH = 48
+_TIME = "%Y-%m-%d %H:%M:%S UTC"
 
 
-def render_log(infos, changes) -> str:
-    """Return the versions, newest first, one line each, like `git log --oneline`."""
+def width() -> int:
+    """Return the terminal's width, or PIPE_WIDTH when stdout is not a terminal."""
+    return shutil.get_terminal_size((PIPE_WIDTH, 24)).columns if sys.stdout.isatty() \
+        else PIPE_WIDTH
+
+
+def emit(text: str, color: bool | None = None) -> None:
+    """Print text and a newline; a reader gone (closed pipe) or a full disk is no traceback."""
+    try:
+        click.echo(text, color=color)
+        sys.stdout.flush()
+    except OSError as exc:
+        # Python flushes stdout again at exit and would complain there: point it at nothing.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass  # not a real file (a test's buffer): nothing left to flush
+        if isinstance(exc, BrokenPipeError):
+            raise SystemExit(1) from None  # as `git log | head`: the reader had enough
+        raise CliError(f"cannot write the output: {exc.strerror or exc}") from None
+
+
+def walk_digests(differ, store, article_id: str,
+                 infos) -> tuple[list[dict | None], list[list[dict]]]:
+    """Each version's diff stats (None for v1) and digest from the one before, in one walk."""
+    stats: list[dict | None] = []
+    digests: list[list[dict]] = []
+    old = None
+    # One walk of the chain, two versions held at a time; v1 is diffed with the empty story.
+    for new in store.read_many(article_id, upto=infos[-1].commit):
+        result = differ.diff_versions(old, new)
+        stats.append(result.stats if old is not None else None)
+        digests.append(digest_of(result, old, new))
+        old = new
+    return stats, digests
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:max(limit - 1, 0)].rstrip() + "\u2026"
+
+
+def digest_line(digest) -> str:
+    """The digest's highlights on one line, most important first; counts left to the change text
+    (typography-only edits excepted: the change text calls them edits)."""
+    return "; ".join(_cut(" ".join(item["text"].split()), ITEM_WIDTH) for item in digest
+                     if item["kind"] != "count" or item.get("change") == "typography")
+
+
+def render_log(infos, changes, digests=None, *, width: int = PIPE_WIDTH) -> str:
+    """Return the versions, newest first, one line each, like `git log --oneline`.
+
+    After the change text and label comes the digest's highlights, cut to fit `width`.
+    """
     lines = []
-    for info, stats in zip(infos, changes, strict=True):
+    for k, (info, stats) in enumerate(zip(infos, changes, strict=True)):
+        digest = digests[k] if digests else []
         # Version 1 is all new: show it as added to the empty story.
         change = describe_change(stats if stats is not None else {"added": info.paragraphs})
-        when = info.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")
         label = info.meta.get("label")
-        lines.append(
-            click.style(f"v{info.version:<3} {info.commit[:7]}", fg="yellow")
-            + f"  {when}  {info.paragraphs:>3} paragraphs {info.words:>6} words  {change}"
-            + (f"  [{label}]" if label else "")
-        )
+        plain = (f"v{info.version:<3} {info.commit[:7]}  {info.created_at.strftime(_TIME)}  "
+                 f"{info.paragraphs:>3} paragraphs {info.words:>6} words  {change}"
+                 + (f"  [{label}]" if label else ""))
+        highlights = digest_line(digest)
+        if highlights:
+            plain += "  \u00b7 " + highlights
+        plain = _cut(plain, max(width - 1, 60))
+        head = f"v{info.version:<3} {info.commit[:7]}"
+        lines.append(click.style(head, fg="yellow") + plain[len(head):])
     return "\n".join(reversed(lines))
+
+
+def render_list(summaries, *, width: int = PIPE_WIDTH) -> str:
+    """Return articles one a line: id, versions, last update, headline (or first words)."""
+    id_width = min(max(len(s.id) for s in summaries), 40)
+    lines = []
+    for s in summaries:
+        title = " ".join((s.headline or s.fallback_title).split())
+        plain = (f"{s.id:<{id_width}}  {s.versions:>4} v  {s.updated_at.strftime(_TIME)}  "
+                 f"{title}")
+        plain = _cut(plain, max(width - 1, 60))
+        lines.append(click.style(plain[:len(s.id)], fg="yellow") + plain[len(s.id):])
+    return "\n".join(lines)
 
 
 def render_diff(article_id: str, result, old, new, *, colour: bool, show_unchanged: bool) -> str:
