@@ -75,3 +75,66 @@
   window.addEventListener("hashchange", revealHash);
   document.addEventListener("DOMContentLoaded", revealHash);
 })();
+
+// "Since you last looked": the browser remembers the newest version of each story the reader
+// opened (localStorage only: no account, no server state) and, on the story's page, offers the
+// compare from there to the latest. Without JavaScript or storage the pages are unchanged.
+(function () {
+  "use strict";
+  var PREFIX = "writethru:seen:";
+
+  // Storage can be missing or throw (private mode, blocked cookies): then remember nothing.
+  function seen(article) {
+    try {
+      var n = parseInt(window.localStorage.getItem(PREFIX + article), 10);
+      return n > 0 ? n : 0;
+    } catch (e) {
+      return 0;
+    }
+  }
+
+  function remember(article, version) {
+    if (!(version > 0) || version <= seen(article)) return;
+    try {
+      window.localStorage.setItem(PREFIX + article, String(version));
+    } catch (e) {
+      /* storage refused: nothing to keep */
+    }
+  }
+
+  function offer(head, from, latest) {
+    var url = head.getAttribute("data-compare").replace("FROM...TO", from + "..." + latest);
+    var p = document.createElement("p");
+    p.className = "since-last";
+    var a = document.createElement("a");
+    a.href = url;
+    a.textContent = "Since you last looked (v" + from + "): compare v" + from + "…v" + latest;
+    p.appendChild(a);
+    var actions = head.querySelector(".actions");
+    head.insertBefore(p, actions || null);
+  }
+
+  function timeline(head) {
+    var article = head.getAttribute("data-article");
+    var latest = parseInt(head.getAttribute("data-version"), 10);
+    if (!article || !(latest > 0)) return;
+    var last = seen(article);
+    if (last > 0 && last < latest) offer(head, last, latest);
+    remember(article, latest);
+  }
+
+  // The compare and version pages say what they show in their address.
+  function otherPage() {
+    var m = /\/articles\/([^/]+)\/(?:compare\/\d+\.\.\.(\d+)|versions\/(\d+))\/?$/.exec(location.pathname);
+    if (m) remember(decodeURIComponent(m[1]), parseInt(m[2] || m[3], 10));
+  }
+
+  function start() {
+    var head = document.querySelector(".page-head[data-article][data-version]");
+    if (head) timeline(head);
+    else otherPage();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

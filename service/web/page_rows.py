@@ -224,3 +224,55 @@ def sample_evenly(count: int, most: int) -> list[int]:
     if count <= most:
         return list(range(count))
     return sorted({round(i * (count - 1) / (most - 1)) for i in range(most)})
+
+
+#: Digest highlights a home-page line shows at most, and the characters of each quote or number.
+HOME_HIGHLIGHTS = 3
+HOME_ITEM = 48
+# Metadata changes named, not quoted: the home page has no room for a before and after.
+_NAMED = {"headline": "headline changed", "byline": "byline changed",
+          "editor_note": "editor's note changed"}
+
+
+def _short(text: str, limit: int = HOME_ITEM) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
+
+
+def _highlight(item: dict) -> str | None:
+    """One digest item in a few words, or None when the line leaves it out."""
+    kind = item["kind"]
+    if kind in _NAMED:
+        return _NAMED[kind]
+    if kind == "lede":
+        return item["text"].split(":", 1)[0]  # "new lede", "lede rewritten"
+    if kind == "correction":
+        return "correction"
+    if kind == "quote":
+        change = "altered" if "old" in item else item.get("change", "added")
+        return f"quote {change}: \u201c{_short(item['quote'], HOME_ITEM - 20)}\u201d"
+    if kind in ("killed", "number"):
+        return _short(item["text"])
+    return None  # the label (shown on its own), "+n more", counts (only when nothing else)
+
+
+def home_line(version: int, label: str | None, digest: list[dict] | None) -> str:
+    """The home page's line for an article's latest version: "v4 · label · highlights".
+
+    digest None: version 1 ("new story"). Plain text: the template escapes it.
+    """
+    parts = [f"v{version}"]
+    if label:
+        parts.append(_short(label))
+    if digest is None:
+        parts.append("new story")
+    else:
+        # A lede "rewritten" only where a number changed says less than the number itself.
+        number_rows = {item["row"] for item in digest if item["kind"] == "number"}
+        kept = [i for i in digest if not (i["kind"] == "lede" and i["row"] in number_rows)]
+        said = [h for h in map(_highlight, kept) if h][:HOME_HIGHLIGHTS]
+        if not said:
+            said = [item["text"] for item in digest if item["kind"] == "count"][:2]
+        if said:
+            parts.append(", ".join(said))
+    return " \u00b7 ".join(parts)

@@ -10,8 +10,10 @@ from markupsafe import Markup
 
 from .. import json_shapes, versionspec
 from ..diff import BadIgnore, Ignore, describe_change, digest_of, display_rows, fold_rows, parse_ignore
+from ..diff.typography import normalise
 from ..plural import plural
 from . import charts, page_rows
+from .feeds import publisher_time
 from .http import (
     commit_of,
     conditional,
@@ -125,6 +127,18 @@ def index():
                                 page_title="Filter too long")
     summaries, next_cursor = current_store().list_articles(limit=PAGE_SIZE, cursor=cursor,
                                                            query=query or None)
+    store, differ, cache, promo = current_store(), current_differ(), page_cache(), _promo()
+
+    def digest_line(s) -> str:
+        # The latest commit fixes its parent, so its line is cached by it: a warm list reads
+        # no text. The page itself stays tagged by a hash of its body.
+        def build() -> bytes:
+            numbers = [s.versions - 1, s.versions] if s.versions > 1 else [1]
+            *olds, new = store.read_many(s.id, numbers, upto=s.commit)
+            digest = digest_of(differ.diff_versions(olds[0], new), olds[0], new) if olds else None
+            return page_rows.home_line(new.version, new.meta.get("label"), digest).encode()
+        return cache.get(("home-line", s.commit, promo), build).decode()
+
     items = []
     for s in summaries:
         # The index keeps the first words of the text, so the list reads no article.
@@ -133,7 +147,8 @@ def index():
             latest = _compare_url(s.id, s.versions - 1, s.versions)
         else:
             latest = url_for("views.version", article_id=s.id, n=1)
-        items.append({"summary": s, "title": title, "made_up": made_up, "latest_change": latest})
+        items.append({"summary": s, "title": title, "made_up": made_up, "latest_change": latest,
+                      "digest": digest_line(s)})
     next_url = url_for("views.index", q=query or None, cursor=next_cursor) if next_cursor else None
     return render_template("views/index.html", items=items, query=query, cursor=cursor,
                            next_url=next_url)
@@ -172,6 +187,9 @@ def _render_timeline(article_id: str, infos: list, span: page_rows.Window) -> st
             "change": describe_change(stats) if stats else "first version",
             "words_delta": info.words - prev.words if prev else None,
             "compare": _compare_url(article_id, prev.version, info.version) if prev else None,
+            "updated": publisher_time(info.meta, "updated_at"),
+            "published": publisher_time(info.meta, "published_at"),
+            "headline_change": _headline_change(prev, info),
         })
     title, made_up = page_rows.headline(latest.meta, latest.paragraphs)
     sample = [infos[i] for i in page_rows.sample_evenly(len(infos), CHART_POINTS)]
@@ -192,6 +210,14 @@ def _render_timeline(article_id: str, infos: list, span: page_rows.Window) -> st
         latest_compare=_compare_url(article_id, count - 1, count) if count > 1 else None,
         menu=infos if count <= MENU_MAX else None,
         source_url=page_rows.safe_link(latest.meta.get("url")))
+
+
+def _headline_change(prev, info) -> tuple[str, str] | None:
+    """Return (old, new) when both versions carry a headline and it changed beyond typography."""
+    old, new = (prev.meta.get("headline") if prev else None), info.meta.get("headline")
+    if not old or not new or normalise(old) == normalise(new):
+        return None
+    return old, new
 
 
 _LAYOUTS = ("side", "inline")
