@@ -6,7 +6,6 @@ read back whole by the store and by git, and safe beside a POST, a kill and a fu
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import signal
@@ -19,7 +18,7 @@ from types import SimpleNamespace
 import click
 import pytest
 from click.testing import CliRunner
-from mounts import run_mount
+from mounts import run_mount, tmpfs
 
 import service.store as store_module
 from service.cli import cli
@@ -246,15 +245,8 @@ def test_an_import_killed_while_writing_its_pack_leaves_nothing_half_written(sto
 @pytest.fixture
 def small_disk(tmp_path):
     """Yield a folder on a fresh 2 MiB tmpfs, unmounted afterwards."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    run_mount(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], "a 2 MiB tmpfs to fill")
-    try:
+    with tmpfs(tmp_path / "disk", 2) as mount:
         yield mount
-    finally:
-        gc.collect()
-        if subprocess.run(["umount", str(mount)], capture_output=True).returncode:
-            subprocess.run(["umount", "--lazy", str(mount)], check=True)
 
 
 def full_disk_tree(root: Path, fresh_words: bool) -> Path:

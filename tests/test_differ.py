@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import random
 import sqlite3
@@ -12,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from mounts import run_mount
+from mounts import read_only_mount
 
 from service.diff import Differ, parse_ignore
 from service.diff import differ as differ_module
@@ -344,25 +342,12 @@ def test_damaged_facts_change_no_answer(store, store_path, long_story, spied, da
         assert spied["diffs"] == spent > before
 
 
-@contextlib.contextmanager
-def read_only_view(source: Path, at: Path):
-    """Bind-mount source read-only at `at` (root only; skipped elsewhere, failed in CI)."""
-    at.mkdir()
-    try:
-        run_mount(["mount", "--bind", str(source), str(at)], "a bind mount")
-        run_mount(["mount", "-o", "remount,ro,bind", str(at)], "a bind mount read-only")
-        yield at
-    finally:
-        gc.collect()  # close the Differs' SQLite connections before the mount goes
-        subprocess.run(["umount", "-l", str(at)], capture_output=True)
-
-
 @pytest.mark.parametrize("state", ["facts kept", "no facts file"])
 def test_read_only_facts_change_no_answer(store, store_path, tmp_path, long_story, state, caplog):
     if state == "facts kept":
         fresh(store_path).annotate("long", 20)
     expected = Differ(store).change_stats("long", store.versions("long"))
-    with read_only_view(store_path, tmp_path / "ro") as view, caplog.at_level("WARNING"):
+    with read_only_mount(store_path, tmp_path / "ro") as view, caplog.at_level("WARNING"):
         differ = fresh(view)
         assert differ.change_stats("long", differ.store.versions("long")) == expected
         for n in (30, 20, 3):

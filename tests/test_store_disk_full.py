@@ -13,7 +13,6 @@ to kill it is `slow`.
 from __future__ import annotations
 
 import errno
-import gc
 import os
 import random
 import signal
@@ -27,7 +26,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
-from mounts import run_mount
+from mounts import tmpfs
 
 from service import create_app
 from service.cli import cli
@@ -49,15 +48,8 @@ HTML = "text/html; charset=utf-8"
 @pytest.fixture
 def small_disk(tmp_path):
     """Yield a folder on a fresh 4 MiB tmpfs, unmounted afterwards."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    run_mount(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], "a 4 MiB tmpfs to fill")
-    try:
+    with tmpfs(tmp_path / "disk", 4) as mount:
         yield mount
-    finally:
-        gc.collect()  # the stores' SQLite connections and gitdb maps hold files open
-        if subprocess.run(["umount", str(mount)], capture_output=True).returncode:
-            subprocess.run(["umount", "--lazy", str(mount)], check=True)
 
 
 def fill(path: Path, leave: int = 0) -> int:

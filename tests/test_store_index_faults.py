@@ -9,7 +9,6 @@ Real git, real files, a real bind mount; no mocks. Each fault test prints a FIGU
 from __future__ import annotations
 
 import contextlib
-import gc
 import random
 import sqlite3
 import subprocess
@@ -19,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from mounts import run_mount
+from mounts import read_only_mount
 
 from service import create_app
 from service.store import GitStore
@@ -392,19 +391,6 @@ def run_beside(threads: list[threading.Thread], side: list[threading.Thread],
     stop.set()
     for t in side:
         t.join()
-
-
-@contextlib.contextmanager
-def read_only_mount(source: Path, at: Path):
-    """Bind-mount source read-only at `at` (root only); skip where that is not allowed, fail in CI."""
-    at.mkdir()
-    try:
-        run_mount(["mount", "--bind", str(source), str(at)], "a bind mount")
-        run_mount(["mount", "-o", "remount,ro,bind", str(at)], "a bind mount read-only")
-        yield at
-    finally:
-        gc.collect()  # close the app's SQLite connections before the mount goes
-        subprocess.run(["umount", "-l", str(at)], capture_output=True)
 
 
 @pytest.mark.parametrize("state", ["index in step", "index stale", "index damaged",

@@ -260,6 +260,20 @@ def tree_entries(data: bytes) -> list[tuple[bytes, int, str]]:
     return out
 
 
+def parse_commit(data: bytes) -> CommitData:
+    """Parse a commit object's content (the parts the store uses)."""
+    header, _, message = data.partition(b"\n\n")
+    tree, parents, when = "", [], 0
+    for line in header.split(b"\n"):
+        if line.startswith(b"tree "):
+            tree = line[5:].decode()
+        elif line.startswith(b"parent "):
+            parents.append(line[7:].decode())
+        elif line.startswith(b"committer "):
+            when = int(line.rsplit(b" ", 2)[1])
+    return CommitData(tree, tuple(parents), when, message.decode("utf-8", "replace"))
+
+
 class ObjectReader:
     """Read commits, trees and blobs, loose or packed; one may be shared by threads of a process.
 
@@ -320,17 +334,7 @@ class ObjectReader:
 
     def commit(self, sha: str) -> CommitData:
         """Parse a commit object."""
-        data = self.raw(sha)
-        header, _, message = data.partition(b"\n\n")
-        tree, parents, when = "", [], 0
-        for line in header.split(b"\n"):
-            if line.startswith(b"tree "):
-                tree = line[5:].decode()
-            elif line.startswith(b"parent "):
-                parents.append(line[7:].decode())
-            elif line.startswith(b"committer "):
-                when = int(line.rsplit(b" ", 2)[1])
-        return CommitData(tree, tuple(parents), when, message.decode("utf-8", "replace"))
+        return parse_commit(self.raw(sha))
 
     def tree(self, sha: str) -> dict[str, str]:
         """Return a tree's {name: object id} entries."""

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, TypeVar
 
-from .objects import CommitData
+from .objects import parse_commit
 from .text import first_words
 
 log = logging.getLogger(__name__)
@@ -32,20 +32,6 @@ log = logging.getLogger(__name__)
 _PARTS = 3  # the commit, its meta.json, its article.txt
 R = TypeVar("R")
 _TRAILERS = ("Writethru-Version", "Writethru-Ingested-Ns")
-
-
-def parse_commit(data: bytes) -> CommitData:
-    """Parse a commit object's content as ObjectReader.commit does."""
-    header, _, message = data.partition(b"\n\n")
-    tree, parents, when = "", [], 0
-    for line in header.split(b"\n"):
-        if line.startswith(b"tree "):
-            tree = line[5:].decode()
-        elif line.startswith(b"parent "):
-            parents.append(line[7:].decode())
-        elif line.startswith(b"committer "):
-            when = int(line.rsplit(b" ", 2)[1])
-    return CommitData(tree, tuple(parents), when, message.decode("utf-8", "replace"))
 
 
 # text.split_text's rules, for its first paragraph only (the whole split was a fifth of a scan).
