@@ -49,7 +49,7 @@ def _base() -> str:
     return config.base_url(current_app.config.get("BASE_URL", ""))
 
 
-def _url(endpoint: str, **values) -> str:
+def absolute_url(endpoint: str, **values) -> str:
     """Return the absolute address of a page: under the base URL when set, else the request's."""
     base = _base()
     if not base:
@@ -67,8 +67,8 @@ def _self_url() -> str:
 def _page(article_id: str, number: int) -> str:
     """Return the page that shows what version `number` changed: its compare page, or v1 itself."""
     if number == 1:
-        return _url("views.version", article_id=article_id, n=1)
-    return _url("views.compare", article_id=article_id, spec=f"{number - 1}...{number}")
+        return absolute_url("views.version", article_id=article_id, n=1)
+    return absolute_url("views.compare", article_id=article_id, spec=f"{number - 1}...{number}")
 
 
 def _entry_id(article_id: str, info) -> str:
@@ -78,7 +78,7 @@ def _entry_id(article_id: str, info) -> str:
     in every replica of the store and under every hostname.
     """
     if _base():
-        return _url("views.version", article_id=article_id, n=info.version)
+        return absolute_url("views.version", article_id=article_id, n=info.version)
     return f"{TAG}/articles/{article_id}/versions/{info.version}/{info.commit}"
 
 
@@ -287,7 +287,7 @@ def _site_feed(summaries: list) -> bytes:
     entries = [e for e, _head in chosen]
     entries.sort(key=lambda e: (e.updated, e.rank), reverse=True)
     feed_id = _self_url() if _base() else f"{TAG}/feed.atom"
-    feed = _feed("writethru: latest versions", feed_id, _url("views.index"), entries)
+    feed = _feed("writethru: latest versions", feed_id, absolute_url("views.index"), entries)
     _add(feed, entries)
     return feed.atom_str(pretty=True)
 
@@ -315,6 +315,6 @@ def _article_feed(article_id: str, infos: list) -> bytes:
     # The first version's commit makes the id this store's, not any article of the same name.
     feed_id = _self_url() if _base() else f"{TAG}/articles/{article_id}/{infos[0].commit}"
     feed = _feed(f"{headlines[-1] or article_id}: versions", feed_id,
-                 _url("views.timeline", article_id=article_id), entries)
+                 absolute_url("views.timeline", article_id=article_id), entries)
     _add(feed, entries)
     return feed.atom_str(pretty=True)

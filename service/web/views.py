@@ -13,7 +13,7 @@ from ..diff import BadIgnore, Ignore, describe_change, digest_of, display_rows, 
 from ..diff.typography import normalise
 from ..plural import plural
 from . import charts, page_rows
-from .feeds import publisher_time
+from .feeds import absolute_url, publisher_time
 from .http import (
     commit_of,
     conditional,
@@ -288,8 +288,9 @@ def compare(article_id: str, spec: str):
         infos = current_store().versions(article_id)
         old_commit, new_commit = commit_of(infos, a), commit_of(infos, b)
     # The spec is part of the key: the page's own links keep "latest" when it was asked for.
+    # The host too: the page names its card by an absolute address (Open Graph wants one).
     key = ("compare", article_id, spec, old_commit, new_commit, infos[-1].commit,
-           options["ignore"], options["unchanged"], options["layout"])
+           options["ignore"], options["unchanged"], options["layout"], request.url_root)
     return _cached_page(key, lambda: _render_compare(article_id, spec, infos, a, b, options))
 
 
@@ -323,6 +324,8 @@ def _render_compare(article_id: str, spec: str, infos: list, a: int | str, b: in
         next_pair=pair(na + 1, nb + 1) if max(na, nb) < latest else None,
         change_count=sum(1 for r in rows if r.anchor),
         digest=page_rows.digest_lines(digest, rows),
+        card_url=absolute_url("cards.card", article_id=article_id, spec=f"{na}...{nb}", ext="png"),
+        social_text="; ".join(item["text"] for item in digest if item["kind"] != "more")[:300],
     )
 
 
