@@ -60,7 +60,7 @@ def layout(card: Card) -> list[Piece]:
     """Return every piece of text of the card, placed."""
     pieces: list[Piece] = []
     inner = WIDTH - 2 * MARGIN
-    y = MARGIN + 22
+    y: float = MARGIN + 22
     pieces.append(Piece(MARGIN, y, "writethru", "bold", 24, colour="#6b1f7a"))
     top = f"{card.article_id} \u00b7 {card.versions}"
     pieces.append(_right(top, y, "#555555"))
