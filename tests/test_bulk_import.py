@@ -291,7 +291,7 @@ def test_a_disk_that_fills_fails_the_import_clearly_and_acknowledges_nothing_mis
     again = run("import", tree, "--no-progress")
     assert again.exit_code == 0, again.output
     assert f"{4000 - 10 * len(refs)} new versions" in again.stdout
-    assert len(git(store_path, "for-each-ref").splitlines()) == 400
+    assert len(git(store_path, "for-each-ref", "refs/articles").splitlines()) == 400
     assert git(store_path, "fsck", "--strict", "--no-dangling") == ""
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import git
 
 from ..lru import LRU, size_of
-from . import fsck, health, maintenance
+from . import fsck, guide, health, maintenance
+from .authors import author_ident
 from .commits import NOT_IDENTITY, blob_id, commit_message, identity_id, meta_json
 from .errors import (
     ArticleNotFound,
@@ -81,6 +82,7 @@ class GitStore:
         self._probe = Probe(self.path)
         self._index = ArticleIndex(self._extra, RefSource(self.path, REF_PREFIX, self._extra / "locks"))
         self._ready = False
+        self._guided = False  # the README branch for plain git (guide.py) looked at
         # Per process, per store: the head a save compares with is most often the commit the
         # previous save of that article wrote here, so it need not be read back from disk.
         self._heads = LRU(_HEAD_CACHE_BYTES, weigh=lambda info: 130 + size_of(info))  # 130: key
@@ -107,7 +109,7 @@ class GitStore:
             self._extra.mkdir(parents=True, exist_ok=True)
             # `git init` on an existing repository only re-initialises it, so racing
             # processes are harmless; the flock only spares them the duplicate work.
-            with file_lock(self._extra / "init.lock"):
+            with file_lock(self._extra / guide.INIT_LOCK):
                 if not (self.path / "HEAD").is_file():
                     git.Repo.init(self.path, bare=True, mkdir=True).close()
         except (OSError, git.exc.GitError) as exc:
@@ -151,6 +153,7 @@ class GitStore:
         """Pack objects and refs and drop idle locks and stale temp files, beside live writers."""
         self.check()
         self._own_folder()
+        guide.ensure_quietly(self.path, self._extra, self.actor, self.durable)
         return maintenance.maintain(self.path, self._extra, auto=auto)
 
     def owner_problem(self) -> str | None:
@@ -274,6 +277,9 @@ class GitStore:
         """
         validate_article_id(article_id)
         self.init()
+        if not self._guided:  # once per GitStore: a store gains its guide with its first save
+            self._guided = True
+            guide.ensure_quietly(self.path, self._extra, self.actor, self.durable)
         refname = f"{REF_PREFIX}/{article_id}"
         try:
             with article_lock(self._extra / "locks" / article_id,
@@ -308,7 +314,8 @@ class GitStore:
         when_ns = time.time_ns()
         when = when_ns // 1_000_000_000
         message = commit_message(article_id, number, submission, when_ns)
-        new = writer.commit(tree, head, self.actor, when, message).hex()
+        new = writer.commit(tree, head, self.actor, when, message,
+                            author_ident(publisher, self.actor, when)).hex()
         title = first_words(submission.paragraphs[0]) if submission.paragraphs else ""
         row = Row(article_id, publisher.get("headline", ""), number, when_ns, new, title)
         # The index never fails a saved version; a full disk refuses it before the ref moves.

@@ -147,13 +147,17 @@ class ObjectWriter:
         return self.write(b"tree", stream.getvalue())
 
     def commit(self, tree: bytes, parent: str | None, actor: tuple[str, str], when: int,
-               message: str) -> bytes:
-        """Write a commit; author and committer are the same actor at the same time."""
+               message: str, author: str | None = None) -> bytes:
+        """Write a commit by actor at when (UTC); author: its own line's value, else the same.
+
+        The committer line is the ingest time every reader takes (parse_commit); the author
+        line (authors.author_ident: byline, publisher's time) is for people and is never read.
+        """
         ident = f"{actor[0]} <{actor[1]}> {when} +0000"
         lines = [f"tree {tree.hex()}"]
         if parent:
             lines.append(f"parent {parent}")
-        lines += [f"author {ident}", f"committer {ident}", "", message]
+        lines += [f"author {author or ident}", f"committer {ident}", "", message]
         return self.write(b"commit", "\n".join(lines).encode("utf-8"))
 
 
@@ -261,7 +265,7 @@ def tree_entries(data: bytes) -> list[tuple[bytes, int, str]]:
 
 
 def parse_commit(data: bytes) -> CommitData:
-    """Parse a commit object's content (the parts the store uses)."""
+    """Parse a commit object's content (the parts the store uses); its time is the committer's."""
     header, _, message = data.partition(b"\n\n")
     tree, parents, when = "", [], 0
     for line in header.split(b"\n"):

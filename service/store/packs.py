@@ -7,7 +7,8 @@ versions) in a staging repository under `writethru/`, so nothing is visible in t
 the pack is whole. `finish()` makes the pack durable and moves it into `objects/pack`;
 `publish()` then creates each article's ref by compare-and-swap from absent under its article
 lock, so an article a POST created meanwhile is reported, never overwritten. Commits are byte
-for byte those GitStore.save writes: same trees, messages (commits.commit_message), actor.
+for byte those GitStore.save writes: same trees, messages (commits.commit_message), committer
+and author (authors.author_ident).
 Why and with figures: docs/ARCHITECTURE.md, "Bulk import".
 """
 
@@ -25,6 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+from . import guide
+from .authors import author_ident
 from .commits import NOT_IDENTITY, blob_id, commit_message, identity_id, meta_json
 from .errors import StoreFull, StoreUnavailable
 from .maintenance import LOCK as MAINTAIN_LOCK
@@ -80,6 +83,8 @@ class PackImport:
         self._last_ns = 0
         self._marks = 0
         self._articles: dict[int, str] = {}  # mark of an article's last commit -> article id
+        self._guide_mark = 0  # the mark of the README branch's commit when the pack holds it
+        self._guide: str | None = None
         try:
             # Held shared until close: `writethru maintain` (git gc, exclusive) skips meanwhile.
             # fast-import leaves out objects the store's packs have; a gc between that and
@@ -132,14 +137,16 @@ class PackImport:
             when_ns = max(self.clock(), self._last_ns + 1)  # strictly increasing: index order
             self._last_ns = when_ns
             message = commit_message(article_id, number, submission, when_ns).encode("utf-8")
-            stamp = b"%s %d +0000" % (ident, when_ns // 1_000_000_000)
+            when = when_ns // 1_000_000_000
+            stamp = b"%s %d +0000" % (ident, when)
+            author = author_ident(submission.meta, self.actor, when).encode("utf-8")
             chunks.append(b"commit %s\n" % branch)
             if number == len(new):  # the head: its id comes back in the marks file
                 self._marks += 1
                 self._articles[self._marks] = article_id
                 chunks.append(b"mark :%d\n" % self._marks)
             chunks.append(b"author %s\ncommitter %s\ndata %d\n%s\ndeleteall\n"
-                          % (stamp, stamp, len(message), message))
+                          % (author, stamp, len(message), message))
             for path, content in _version_files(submission).items():
                 chunks.append(b"M 100644 inline %s\ndata %d\n%s\n"
                               % (path.encode("utf-8"), len(content), content))
@@ -167,7 +174,7 @@ class PackImport:
         The pack and its index are fsynced, renamed into objects/pack (index last: git sees a
         pack once its .idx is there) and the folder fsynced, all before any ref moves.
         """
-        self._write(f"reset {_BRANCH}\ndone\n".encode())
+        self._write(self._guide_commit() + f"reset {_BRANCH}\ndone\n".encode())
         try:
             self._out.close()
         except BrokenPipeError:
@@ -196,16 +203,36 @@ class PackImport:
 
     def _read_marks(self) -> dict[str, str]:
         heads: dict[str, str] = {}
-        if not self._articles:
+        if not self._articles and not self._guide_mark:
             return heads
         with open(self.staging / "marks", encoding="ascii") as marks:
             for line in marks:
                 mark, _, sha = line.strip().partition(" ")
-                heads[self._articles[int(mark[1:])]] = sha
+                if int(mark[1:]) == self._guide_mark:
+                    self._guide = sha
+                else:
+                    heads[self._articles[int(mark[1:])]] = sha
         if len(heads) != len(self._articles):
             raise StoreUnavailable(f"git fast-import named {len(heads)} of "
                                    f"{len(self._articles)} articles' heads")
         return heads
+
+    def _guide_commit(self) -> bytes:
+        """Return the stream of the README branch's commit (guide.py) if the store lacks it.
+
+        In the pack rather than loose, so that an imported store stays wholly packed.
+        """
+        if not self._articles or not guide.needed(self.repo):
+            return b""
+        self._marks += 1
+        self._guide_mark = self._marks
+        readme, message = guide.README.encode("utf-8"), guide.MESSAGE.encode("utf-8")
+        stamp = b"%s <%s> %d +0000" % (self.actor[0].encode(), self.actor[1].encode(),
+                                        time.time())
+        return (b"reset %s\ncommit %s\nmark :%d\nauthor %s\ncommitter %s\ndata %d\n%s\n"
+                b"M 100644 inline README.md\ndata %d\n%s\n"
+                % (_BRANCH.encode(), _BRANCH.encode(), self._guide_mark, stamp, stamp,
+                   len(message), message, len(readme), readme))
 
     def publish(self, heads: dict[str, str]) -> list[str]:
         """Create each article's ref (absent -> head) under its article lock; return the taken.
@@ -225,6 +252,8 @@ class PackImport:
                         taken.append(article_id)
         except OSError as exc:
             raise StoreUnavailable.of_write(f"cannot write refs in {self.repo}", exc) from exc
+        if self._guide:
+            guide.ensure_quietly(self.repo, self.extra, self.actor, self.durable, self._guide)
         return taken
 
     def pack_refs(self) -> None:

@@ -17,13 +17,15 @@ class Submission:
     `meta` is the publisher's metadata (headline, byline, times, ...): with the text it makes
     a version's identity. `source_format` says how it was sent ("text", "json", "ninjs-3", ...);
     it is stored with the version but is not part of its identity, so the same story re-sent in
-    another format is no new version.
+    another format is no new version. `warnings` says what the parser kept but did not read
+    (a ninjs property it does not know, ...): told to the client, never stored.
     """
 
     paragraphs: list[str]
     meta: dict
     sources: dict[str, bytes] = field(default_factory=dict)
     source_format: str | None = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
