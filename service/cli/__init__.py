@@ -3,5 +3,8 @@
 from __future__ import annotations
 
 from .commands import cli, main, serve
+from .search import search
+
+cli.add_command(search)
 
 __all__ = ["cli", "main", "serve"]

@@ -23,7 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # A mistyped template variable fails a test instead of rendering as nothing.
     app.jinja_env.undefined = StrictUndefined
 
-    from . import api, cards, errors, feeds, views
+    from . import api, cards, errors, feeds, search, views
     from .http import AnyTextConverter, new_page_cache, page_revision, strip_trailing_slash
 
     store = GitStore(app.config["STORE_PATH"], durable=app.config["DURABLE"],
@@ -50,4 +50,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(cards.bp)
+    app.register_blueprint(search.bp)
     return app

@@ -1,0 +1,174 @@
+"""Bringing the search index up to date with the store: new versions of changed articles only.
+
+An article is indexed version by version: each paragraph (and the headline) is a span of
+versions in which that exact text stood, so a word edited away in v3 is found in "v1–v2".
+Each version's update digest gives the kinds of change the filters ask for. The index keeps
+the head commit it indexed; a head that moved on is indexed from where it stopped, a head that
+does not descend from it (a rewritten history) is indexed again from v1.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..diff.digest import digest_of
+from ..diff.tokens import split_words
+from ..store.refs import file_lock, list_refs
+from .db import connect
+
+#: The digest kinds a filter can name, each from its digest items (counts by their change).
+CHANGE_KINDS = ("killed", "headline", "label", "lede", "correction", "editor_note", "byline",
+                "number", "quote", "added", "removed", "moved", "edited", "split", "joined")
+
+
+def words_of(text: str) -> str:
+    """Return text as FTS5 should read it: words of CJK and other unspaced scripts spaced out."""
+    if text.isascii():
+        return text
+    return " ".join(split_words(text))
+
+
+def change_kinds(digest: Sequence[dict]) -> list[tuple[str, str]]:
+    """Return (kind, text) for each digest item a filter can find (counts by what they count)."""
+    out = []
+    for item in digest:
+        kind = item["kind"]
+        if kind == "count":
+            kind = item["change"]
+            if kind == "typography":
+                continue
+        if kind in CHANGE_KINDS:
+            out.append((kind, str(item.get("text", ""))))
+    return out
+
+
+class SearchIndex:
+    """The search index of a store, kept in `<store>/writethru/search.sqlite`."""
+
+    def __init__(self, store: Any, differ: Any, path: Path | None = None):
+        self.store, self.differ = store, differ
+        self.path = path or Path(store.path) / "writethru" / "search.sqlite"
+        self._local = threading.local()
+        self._catching_up = threading.Lock()
+
+    def conn(self) -> sqlite3.Connection:
+        """Return this thread's connection (opened, or made anew when unusable, on first use)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with file_lock(self.path.with_suffix(".lock")):
+                conn = connect(self.path)
+            self._local.conn = conn
+        return conn
+
+    def pending(self) -> dict[str, str]:
+        """Return {article: head commit} of the articles whose index is behind the store."""
+        if not self.store.exists():
+            return {}
+        heads = list_refs(Path(self.store.path), "refs/articles")
+        known = dict(self.conn().execute("SELECT article, commit_id FROM heads").fetchall())
+        return {a: c for a, c in heads.items() if known.get(a) != c}
+
+    def sync(self, budget: float | None = None,
+             progress: Callable[[int, int], None] | None = None) -> int:
+        """Index what the store holds that the index does not; return the articles left behind.
+
+        budget: seconds to spend at most (None: until done). Only one thread of a process syncs
+        at a time; another caller returns at once with what is still pending.
+        """
+        if not self._catching_up.acquire(blocking=budget is None):
+            return len(self.pending())
+        try:
+            todo = self.pending()
+            stop = None if budget is None else time.monotonic() + budget
+            for done, (article, head) in enumerate(sorted(todo.items()), 1):
+                self._index_article(article, head)
+                if progress:
+                    progress(done, len(todo))
+                if stop is not None and time.monotonic() > stop:
+                    return len(todo) - done
+            return 0
+        finally:
+            self._catching_up.release()
+
+    def catch_up_in_background(self) -> None:
+        """Start a thread that indexes everything pending (none if one is already running)."""
+        if self._catching_up.locked():
+            return
+        threading.Thread(target=self._background, name="writethru-search", daemon=True).start()
+
+    def _background(self) -> None:
+        try:
+            self.sync(budget=None)
+        except Exception:  # logged by the next request's sync, which meets the same fault
+            pass
+
+    # -- one article ------------------------------------------------------------------------
+
+    def _index_article(self, article: str, head: str) -> None:
+        conn = self.conn()
+        row = conn.execute("SELECT commit_id, versions FROM heads WHERE article = ?",
+                           (article,)).fetchone()
+        infos = self.store.versions(article, upto=head)
+        done = 0
+        if row is not None:
+            commit, count = row
+            if count <= len(infos) and infos[count - 1].commit == commit:
+                done = count
+        start = max(1, done)  # the last indexed version is read again: the next one's parent
+        versions = self.store.read_many(article, range(start, len(infos) + 1), upto=head)
+        with conn:  # one transaction an article: a crash leaves it wholly old or wholly new
+            if done == 0:
+                self._forget(conn, article)
+            previous = None
+            for version in versions:
+                if version.version <= done:
+                    previous = version
+                    continue
+                self._add_version(conn, article, previous, version)
+                previous = version
+            conn.execute("INSERT OR REPLACE INTO heads VALUES (?, ?, ?)",
+                         (article, head, len(infos)))
+
+    def _forget(self, conn: sqlite3.Connection, article: str) -> None:
+        for span_id, text in conn.execute("SELECT id, text FROM spans WHERE article = ?",
+                                          (article,)).fetchall():
+            # Contentless FTS5 deletes by giving back the words it indexed.
+            conn.execute("INSERT INTO fts(fts, rowid, words) VALUES ('delete', ?, ?)",
+                         (span_id, words_of(text)))
+        for table in ("spans", "versions", "changes", "heads"):
+            conn.execute(f"DELETE FROM {table} WHERE article = ?", (article,))
+
+    def _add_version(self, conn: sqlite3.Connection, article: str, old: Any, new: Any) -> None:
+        n = new.version
+        headline = str(new.meta.get("headline") or "")
+        texts = [("headline", 0, headline)] if headline else []
+        texts += [("body", k, p) for k, p in enumerate(new.paragraphs)]
+        open_spans: dict[tuple[str, str], list[int]] = {}
+        for span_id, field, text in conn.execute(
+                "SELECT id, field, text FROM spans WHERE article = ? AND last = ? ORDER BY id",
+                (article, n - 1)):
+            open_spans.setdefault((field, text), []).append(span_id)
+        for field, position, text in texts:
+            ids = open_spans.get((field, text))
+            if ids:
+                conn.execute("UPDATE spans SET last = ? WHERE id = ?", (n, ids.pop(0)))
+                continue
+            cur = conn.execute(
+                "INSERT INTO spans (article, field, position, first, last, text) "
+                "VALUES (?, ?, ?, ?, ?, ?)", (article, field, position, n, n, text))
+            conn.execute("INSERT INTO fts(rowid, words) VALUES (?, ?)",
+                         (cur.lastrowid, words_of(text)))
+        created_ns = int(new.created_at.timestamp() * 1_000_000_000)
+        conn.execute("INSERT OR REPLACE INTO versions VALUES (?, ?, ?, ?, ?)",
+                     (article, n, created_ns, str(new.meta.get("label") or ""), headline))
+        if old is None:
+            return
+        digest = digest_of(self.differ.diff_versions(old, new), old, new)
+        conn.executemany("INSERT INTO changes VALUES (?, ?, ?, ?)",
+                         [(article, n, kind, text) for kind, text in change_kinds(digest)])

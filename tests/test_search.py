@@ -1,0 +1,182 @@
+"""Search across every version: words edited away, change filters, pages, bad queries, the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from service.cli import cli
+
+BASE = ["The storm reached the coast on Monday.", "Power was cut to 40,000 homes.",
+        "Schools will stay closed, the mayor said."]
+
+
+def post(client, article: str, paragraphs: list[str], **fields) -> None:
+    resp = client.post(f"/api/articles/{article}/versions",
+                       json={"body": "\n\n".join(paragraphs), **fields})
+    assert resp.status_code == 201, resp.get_json()
+
+
+@pytest.fixture
+def stories(client):
+    """Stories whose updates each make one kind of change (and a word edited away in v3)."""
+    post(client, "gone", ["The evacuation order covers Smithfield.", *BASE])
+    post(client, "gone", ["The evacuation order covers Smithfield.", *BASE, "More rain is due."])
+    post(client, "gone", ["The evacuation order covers the valley.", *BASE, "More rain is due."])
+    post(client, "head", BASE, headline="Storm hits coast")
+    post(client, "head", BASE, headline="Storm batters coast, cuts power")
+    post(client, "numbers", BASE)
+    post(client, "numbers", [BASE[0], "Power was cut to 65,000 homes.", BASE[2]])
+    post(client, "quotes", BASE)
+    post(client, "quotes", [*BASE, "“We are ready,” said Chief Ada Obi."])
+    post(client, "removed", BASE)
+    post(client, "removed", BASE[:2])
+    post(client, "fixed", BASE)
+    post(client, "fixed", BASE, editor_note="Corrects an earlier version of this story that "
+                                             "misspelled the mayor's name.")
+    post(client, "killed", BASE, label="1st Ld-Writethru")
+    post(client, "killed", BASE, label="KILL: withdrawn")
+    return client
+
+
+def search(client, **args) -> dict:
+    resp = client.get("/api/search", query_string=args)
+    assert resp.status_code == 200, resp.get_json()
+    return resp.get_json()
+
+
+def test_a_word_edited_away_is_found_in_the_versions_it_stood_in(stories):
+    body = search(stories, q="Smithfield")
+    assert [(h["article"], h["from_version"], h["to_version"]) for h in body["hits"]] == \
+        [("gone", 1, 2)]
+    hit = body["hits"][0]
+    assert hit["paragraph"] == 1 and hit["versions"] == 3
+    assert hit["text"][slice(*hit["highlights"][0])] == "Smithfield"
+    assert hit["links"]["gone"] == "/articles/gone/compare/2...3"
+    assert hit["links"]["appeared"] == "/articles/gone/versions/1"
+    # Its replacement came in v3 and is still there.
+    valley = search(stories, q="valley")["hits"]
+    assert [(h["from_version"], h["to_version"], h["links"]["gone"]) for h in valley] == \
+        [(3, 3, None)]
+    assert valley[0]["links"]["appeared"] == "/articles/gone/compare/2...3"
+
+
+@pytest.mark.parametrize("changed, articles", [
+    ("headline", {"head"}),
+    ("numbers", {"numbers"}),
+    ("quotes", {"quotes"}),
+    ("removed", {"removed"}),
+    ("corrections", {"fixed"}),
+    ("killed", {"killed"}),
+    ("label", {"killed"}),
+    ("added", {"gone", "quotes"}),
+])
+def test_each_change_filter_finds_exactly_the_stories_with_that_change(stories, changed, articles):
+    hits = search(stories, changed=changed)["hits"]
+    assert {h["article"] for h in hits} == articles
+    assert all(h["match"] == "change" and h["changes"] for h in hits)
+    assert all(h["links"]["compare"].endswith(f"{h['from_version']}...{h['to_version']}")
+               for h in hits)
+
+
+def test_words_and_a_change_filter_together(stories):
+    hits = search(stories, q="homes", changed="number")["hits"]
+    assert {h["article"] for h in hits} == {"numbers"}
+    assert {(h["from_version"], h["to_version"]) for h in hits} == {(1, 1), (2, 2)}
+
+
+def test_label_and_dates(stories):
+    assert {h["article"] for h in search(stories, label="Ld-Writethru")["hits"]} == {"killed"}
+    assert search(stories, q="storm", since="2000-01-01")["hits"]
+    assert search(stories, q="storm", until="2000-01-01")["hits"] == []
+
+
+def test_pages_are_stable_while_new_versions_come_in(stories):
+    seen, cursor, pages = [], None, 0
+    while True:
+        args = {"q": "storm", "limit": 2, **({"cursor": cursor} if cursor else {})}
+        body = search(stories, **args)
+        seen += [(h["article"], h["from_version"], h["field"]) for h in body["hits"]]
+        pages += 1
+        if pages == 2:  # a new version in a story listed later cannot shift what follows
+            post(stories, "zz-late", ["The storm moved inland."])
+        if not body["next"]:
+            break
+        cursor = re.search(r"cursor=([^&]+)", body["next"]).group(1)
+    assert len(seen) == len(set(seen))
+    everything = search(stories, q="storm", limit=100)["hits"]
+    assert seen == [(h["article"], h["from_version"], h["field"]) for h in everything]
+
+
+def test_words_in_scripts_without_spaces(client):
+    post(client, "tokyo", ["東京で大きな地震が発生しました。", "被害の状況は分かっていません。"])
+    post(client, "tokyo", ["東京で大きな地震が発生しました。", "けが人が出ています。"])
+    hits = search(client, q="被害")["hits"]
+    assert [(h["from_version"], h["to_version"]) for h in hits] == [(1, 1)]
+    assert hits[0]["text"][slice(*hits[0]["highlights"][0])] == "被害"
+
+
+@pytest.mark.parametrize("args, parameter", [
+    ({"q": '"unbalanced'}, "q"),            # FTS5: unterminated phrase
+    ({"q": "AND OR"}, "q"),                 # FTS5: operators without terms
+    ({"q": "nosuchcolumn: storm"}, "q"),     # FTS5: a column filter naming no column
+    ({"q": "storm " * 100}, "q"),           # 600 characters
+    ({"changed": "weather"}, "changed"),
+    ({"q": "storm", "since": "last week"}, "since"),
+    ({"q": "storm", "limit": "0"}, "limit"),
+    ({"q": "storm", "limit": "many"}, "limit"),
+    ({"q": "storm", "cursor": "not-ours"}, "cursor"),
+    ({}, "q"),
+])
+def test_bad_searches_get_a_clear_400(stories, args, parameter):
+    resp = stories.get("/api/search", query_string=args)
+    assert resp.status_code == 400
+    problem = resp.get_json()
+    assert problem["parameter"] == parameter and problem["detail"]
+    page = stories.get("/search", query_string=args or {"q": '"x'})
+    assert page.status_code == 400 and page.mimetype == "text/html"
+
+
+def test_the_search_page_works_without_script(stories):
+    html = stories.get("/search?q=Smithfield").get_data(as_text=True)
+    assert "<mark>Smithfield</mark>" in html
+    assert 'href="/articles/gone/compare/2...3"' in html
+    # The form's checkboxes (change=a&change=b) filter as changed=a,b does.
+    html = stories.get("/search?change=number&change=quote").get_data(as_text=True)
+    for article in ("numbers", "quotes"):
+        assert f'href="/articles/{article}"' in html
+    assert 'href="/articles/removed"' not in html
+    assert re.search(r'value="number" checked', html)
+
+
+def test_hostile_text_is_escaped_on_the_page(client):
+    post(client, "xss", ["<script>alert(1)</script> storm"], headline="<img src=x onerror=alert(1)>")
+    html = client.get("/search?q=storm").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+    assert "<img src=x" not in html
+
+
+def test_a_damaged_index_is_rebuilt_from_git(stories, store_path):
+    search(stories, q="storm")
+    index = store_path / "writethru" / "search.sqlite"
+    stories.application.extensions.pop("search")  # as a fresh process would find the file
+    index.write_bytes(b"not a database at all" * 100)
+    assert [h["article"] for h in search(stories, q="Smithfield")["hits"]] == ["gone"]
+    assert sqlite3.connect(index).execute("PRAGMA quick_check").fetchone()[0] == "ok"
+
+
+def test_the_cli_searches_and_prints_json(stories, store_path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--store", str(store_path), "search", "Smithfield"])
+    assert result.exit_code == 0, result.output
+    assert "gone  v1–v2 of 3" in result.output and "writethru diff gone 2 3" in result.output
+    result = runner.invoke(cli, ["--store", str(store_path), "search", "--changed", "quotes",
+                                 "--json"])
+    assert result.exit_code == 0
+    assert [h["article"] for h in json.loads(result.output)["hits"]] == ["quotes"]
+    result = runner.invoke(cli, ["--store", str(store_path), "search", '"open'])
+    assert result.exit_code != 0 and "cannot be read" in result.output
