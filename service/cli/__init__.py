@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from .commands import cli, main, serve
 from .search import search
+from .watch import watch
 
-cli.add_command(search)
+for _command in (search, watch):
+    cli.add_command(_command)
 
 __all__ = ["cli", "main", "serve"]
