@@ -127,10 +127,11 @@ def test_ninjs3_seed():
         "byline": "By ROBERT BURNS and LOLITA C. BALDOR",
         "editor_note": "Eds: UPDATES with details on deployments, quotes.",
         "published_at": "2022-02-02T12:00:00Z", "updated_at": "2022-02-02T14:05:00Z",
-        "version_label": "2",
+        "version_label": "2", "language": "en",
     }
     assert sub.source_format == "ninjs-3"
     assert sub.sources == {"source/ninjs.json": body}
+    assert sub.warnings == ()
 
 
 def test_ninjs3_detected_under_application_json_with_html_body():
@@ -197,10 +198,12 @@ def test_ninjs_version_detection(doc, expected):
         (ninjs3(uri=5), "$.uri"),
         (ninjs3(pubStatus="gone"), "$.pubStatus"),
         (ninjs3(bodies=[{"value": 7}]), "$.bodies[0].value"),
-        (ninjs3(headlines=[{"text": HEADLINE}]), "$.headlines[0]"),
-        (ninjs3(bodies=[{"value": "x", "mime": "text/plain"}]), "$.bodies[0]"),
-        # a 2.x name in a 3.x document is an unexpected property at the top level
-        (ninjs3(ednote="x"), "$"),
+        # a missing required property is named itself, not the object that lacks it
+        (ninjs3(headlines=[{"text": HEADLINE}]), "$.headlines[0].value"),
+        (ninjs3(urgency=12), "$.urgency"),
+        (ninjs3(subjects={"name": "Politics"}), "$.subjects"),
+        ({"uri": "urn:x", "headline": "H", "body_text": "x", "urgency": "high"}, "$.urgency"),
+        ({"headlines": [{"value": "H"}], "bodies": [{"value": "x"}]}, "$.uri"),
         ({"uri": "urn:x", "ednote": "x", "bodies": [{"value": "x", "contenttype": 1}]},
          "$.bodies[0].contenttype"),
         ({"uri": "urn:x", "headline": 5, "body_text": "x"}, "$.headline"),
@@ -211,6 +214,141 @@ def test_ninjs_failing_schema_names_the_field(doc, field):
         parse_payload(json.dumps(doc).encode(), "application/ninjs+json")
     assert info.value.field == field
     assert field in info.value.detail
+
+
+def test_unknown_properties_are_warned_not_refused_nor_read():
+    """A 2.x name in a 3.x document, an extra key in a body: kept in source/, named, not read."""
+    doc = ninjs3(ednote="Eds: not read.", bodies=[{"value": "Text.", "mime": "text/plain"}])
+    del doc["edNote"]
+    sub = parse_payload(json.dumps(doc).encode(), "application/ninjs+json")
+    assert sub.paragraphs == ["Text."]
+    assert "editor_note" not in sub.meta
+    assert sub.warnings == (
+        "$.bodies[0].mime is not a ninjs 3.1 property: kept in source/ninjs.json, not read",
+        "$.ednote is not a ninjs 3.1 property: kept in source/ninjs.json, not read",
+    )
+
+
+SUPERDESK = {
+    "guid": "urn:newsml:localhost:2024-05-01T10:00:00.000000:abc", "type": "text",
+    "version": "3", "versioncreated": "2024-05-01T10:05:00+0000", "pubstatus": "usable",
+    "urgency": 3, "language": "en", "headline": "Council approves budget", "slugline": "budget",
+    "byline": "Jane Doe", "body_html": "<p>The council approved.</p><p>Vote was 7-2.</p>",
+    "charcount": 40, "wordcount": 7, "readtime": 0, "priority": 5, "service": [{"code": "n"}],
+    "subject": [{"code": "11000000", "name": "politics", "scheme": "http://cv.iptc.org/newscodes/subjectcode/"}],
+    "profile": "Article", "annotations": [],
+}
+
+
+def test_superdesk_output_is_saved_with_warnings():
+    sub = parse_payload(json.dumps(SUPERDESK).encode(), "application/json")
+    assert sub.source_format == "ninjs-1"
+    assert sub.paragraphs == ["The council approved.", "Vote was 7-2."]
+    assert sub.meta["uri"] == SUPERDESK["guid"]
+    assert (sub.meta["headline"], sub.meta["byline"]) == ("Council approves budget", "Jane Doe")
+    assert sub.meta["subjects"] == [{"name": "politics", "code": "11000000",
+                                     "scheme": "http://cv.iptc.org/newscodes/subjectcode/"}]
+    assert (sub.meta["urgency"], sub.meta["pub_status"]) == (3, "usable")
+    assert sub.meta["updated_at"] == "2024-05-01T10:05:00+00:00"
+    assert sub.warnings[:2] == (
+        "$.uri is missing; $.guid was taken as the item's uri",
+        "$.versioncreated has an offset without a colon; read as 2024-05-01T10:05:00+00:00")
+    unknown = sorted(w.split()[0] for w in sub.warnings[2:])
+    assert unknown == ["$.annotations", "$.priority", "$.readtime", "$.service"]
+
+
+def test_superdesk_with_a_wrong_type_is_still_refused():
+    doc = {**SUPERDESK, "wordcount": "seven"}
+    with pytest.raises(UnprocessablePayload) as info:
+        parse_payload(json.dumps(doc).encode(), "application/json")
+    assert info.value.field == "$.wordcount"
+
+
+def test_body_chosen_by_role_and_type_not_position():
+    doc = ninjs3(bodies=[
+        {"role": "text", "contentType": "text/plain", "value": "One run-on. Two."},
+        {"role": "summary", "contentType": "text/html", "value": "<p>Short.</p>"},
+        {"role": "xhtml", "contentType": "application/xhtml+xml",
+         "value": '<div xmlns="http://www.w3.org/1999/xhtml"><p>One run-on.</p><p>Two.</p></div>'},
+        {"role": "image", "contentType": "image/jpeg", "value": "/9j/4AAQ"},
+    ])
+    sub = parse_payload(json.dumps(doc).encode(), "application/ninjs+json")
+    assert sub.paragraphs == ["One run-on.", "Two."]
+
+
+NITF = """<?xml version="1.0" encoding="UTF-8"?>
+<nitf><head><title>Ignored title</title></head><body>
+<body.head><hedline><hl1>Storm hits coast</hl1><hl2>Thousands without power</hl2></hedline>
+<byline>By A. Writer</byline></body.head>
+<body.content><p>First <em>paragraph</em>.</p><media media-type="image"><media-caption>A
+caption</media-caption></media><block><p>Second.</p><hl2>Subhead</hl2><p>Third.</p></block>
+</body.content><body.end><tagline>Not story text.</tagline></body.end></body></nitf>"""
+
+
+def test_nitf_body_gives_paragraphs_headline_and_byline():
+    doc = {"uri": "urn:x", "title": "A title",
+           "bodies": [{"contentType": "application/nitf+xml", "value": NITF}]}
+    sub = parse_payload(json.dumps(doc).encode(), "application/ninjs+json")
+    assert sub.paragraphs == ["First paragraph.", "Second.", "Subhead", "Third."]
+    assert (sub.meta["headline"], sub.meta["byline"]) == ("Storm hits coast", "By A. Writer")
+
+
+def test_title_is_the_headline_when_nothing_else_names_one():
+    doc = {"uri": "urn:x", "title": "Press conference at 4", "bodies": [{"value": "Text."}]}
+    sub = parse_payload(json.dumps(doc).encode(), "application/ninjs+json")
+    assert sub.meta["headline"] == "Press conference at 4"
+
+
+BOMB = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 '
+        '"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><p>&lol2;</p>')
+
+
+@pytest.mark.parametrize("ctype", ["application/nitf+xml", "application/xhtml+xml"])
+def test_xml_entity_declarations_are_refused(ctype):
+    doc = {"uri": "urn:x", "bodies": [{"contentType": ctype, "value": BOMB}]}
+    with pytest.raises(UnprocessablePayload) as info:
+        parse_payload(json.dumps(doc).encode(), "application/ninjs+json")
+    assert info.value.field == "$.bodies[0].value"
+    assert "entities" in info.value.detail
+
+
+def test_xhtml_that_is_not_well_formed_is_read_as_html_with_a_warning():
+    doc = {"uri": "urn:x", "body_xhtml": "<p>A &nbsp; b<p>C & d"}
+    sub = parse_payload(json.dumps(doc).encode(), "application/ninjs+json")
+    assert sub.paragraphs == ["A b", "C & d"]
+    assert sub.warnings == ("$.body_xhtml is not well-formed XML; it was read as HTML",)
+
+
+@pytest.mark.parametrize("item_type", ["picture", "audio", "video", "graphic"])
+def test_media_item_without_text_is_refused_saying_so(item_type):
+    doc = ninjs3(type=item_type, descriptions=[{"role": "caption", "value": "A caption."}])
+    del doc["bodies"]
+    with pytest.raises(UnprocessablePayload) as info:
+        parse_payload(json.dumps(doc).encode(), "application/ninjs+json")
+    assert f"{item_type} item has no text to version" in info.value.detail
+    assert info.value.field == "$.bodies"
+
+
+def test_publisher_metadata_in_meta_for_each_generation():
+    places = [{"name": "Poland", "uri": "http://sws.geonames.org/798544/",
+               "geoJSON": {"type": "Point", "coordinates": [19, 52]}}]
+    v3 = ninjs3(pubStatus="withheld", urgency=2, places=places,
+                people=[{"name": "Joe Biden", "rel": "about", "contactInfo": []}],
+                subjects=[{"name": "Defence", "uri": "medtop:16009000", "relevance": 90}])
+    v1 = {"uri": "urn:y", "headline": "H", "body_text": "x", "pubstatus": "canceled",
+          "urgency": 2, "language": "en",
+          "place": [{"name": "Poland", "code": "PL", "rel": "about"}],
+          "person": [{"name": "Joe Biden"}], "subject": [{"name": "Defence", "code": "x"}]}
+    m3 = parse_payload(json.dumps(v3).encode(), "application/ninjs+json").meta
+    m1 = parse_payload(json.dumps(v1).encode(), "application/ninjs+json").meta
+    assert (m3["pub_status"], m3["urgency"], m3["language"]) == ("withheld", 2, "en")
+    assert m3["places"] == [{"name": "Poland", "uri": "http://sws.geonames.org/798544/"}]
+    assert m3["people"] == [{"name": "Joe Biden", "rel": "about"}]
+    assert m3["subjects"] == [{"name": "Defence", "uri": "medtop:16009000"}]
+    assert (m1["pub_status"], m1["urgency"]) == ("canceled", 2)
+    assert m1["places"] == [{"name": "Poland", "code": "PL", "rel": "about"}]
+    assert (m1["people"], m1["subjects"]) == ([{"name": "Joe Biden"}],
+                                             [{"name": "Defence", "code": "x"}])
 
 
 def test_ninjs_with_geojson_place_validates_offline():

@@ -1,25 +1,29 @@
 """ninjs (IPTC News in JSON) 1.x, 2.x and 3.x documents into a Submission.
 
-Checked against IPTC's own schemas (2.2 and 3.1, kept in schemas/); jsonschema is imported
-when the first ninjs document arrives, not when writethru starts.
+Checked against IPTC's own schemas (1.6, 2.2 and 3.1, kept in schemas/; see `ninjs_schema`).
+Properties the schema does not know are kept in source/ and named in the answer's warnings;
+the text body is chosen by role and content type (`ninjs_bodies`), NITF and XHTML read by an
+XML parser; the publisher's language, urgency, status, subjects, places and people go to meta.
 """
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from pathlib import Path
-from typing import Any
+import re
+from dataclasses import replace
 
 from ..store.submission import Submission
-from ..store.text import split_text
 from .errors import UnprocessablePayload
-from .fields import finish, format_checker, one_line, string_field
+from .fields import finish, one_line
 from .html import paragraphs_from_html
+from .ninjs_bodies import Candidate, choose, kind_of
+from .ninjs_meta import publisher_meta
+from .ninjs_schema import LABELS, check
 
-SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
-GEOJSON_URI = "https://geojson.org/schema/GeoJSON.json"
+_TIME_KEYS = ("versionCreated", "firstCreated", "versioncreated", "firstcreated")
+_BASIC_OFFSET = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)([+-]\d\d)(\d\d)$")
 NINJS_TYPES = frozenset({"application/ninjs+json", "application/vnd.iptc.ninjs+json"})
+#: Item types that carry no text of their own: with no text body, there is nothing to version.
+MEDIA_TYPES = frozenset({"picture", "audio", "video", "graphic", "event", "planning"})
 
 # ninjs 3.x renamed the 2.x lowercase properties to camelCase; any of these decides.
 _NINJS3_KEYS = frozenset({
@@ -33,25 +37,12 @@ _NINJS2_KEYS = frozenset({
     "copyrightholder", "copyrightnotice", "usageterms", "ednote", "representationtype",
     "infosources", "altids", "trustindicators", "rightsinfo", "digitalsourcetype",
 })
-# ninjs 1.x names that ninjs 2.2 dropped (its schema rejects them) but that 2.x-era feeds
-# still send. Accepted in lowercase documents, checked as strings, reported as "ninjs-1".
-_NINJS1_STRING_KEYS = ("headline", "byline", "body_text", "body_html")
-
-
-@cache
-def _validator(version: int) -> Any:
-    """Return the ninjs validator for major version 2 or 3 (schemas from IPTC, kept locally)."""
-    name = "ninjs-schema_3.1.json" if version == 3 else "ninjs-schema_2.2.json"
-    from jsonschema import Draft202012Validator
-    from referencing import Registry
-    from referencing.jsonschema import DRAFT202012
-
-    schema = json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
-    # Both schemas $ref GeoJSON for places[].geo(JSON|json); offline we stand in a schema
-    # that accepts any object rather than fail (or fetch) when a document uses it.
-    stand_in = DRAFT202012.create_resource({"type": "object"})
-    registry = Registry().with_resource(GEOJSON_URI, stand_in)
-    return Draft202012Validator(schema, registry=registry, format_checker=format_checker())
+# Names only ninjs 1.x has (2.x renamed or dropped them); any of these, or a body_ /
+# description_ / headline_ property, means 1.
+_NINJS1_KEYS = frozenset({"$standard", "byline", "charcount", "wordcount", "event", "genre",
+                          "headline", "infosource", "mimetype", "object", "organisation",
+                          "person", "place", "subject", "trustindicator"})
+_NINJS1_PREFIXES = ("body_", "description_", "headline_")
 
 
 def ninjs_version(doc: dict) -> int:
@@ -76,95 +67,116 @@ def ninjs_version(doc: dict) -> int:
             item_keys.update(k for item in items if isinstance(item, dict) for k in item)
     if keys & _NINJS3_KEYS or "contentType" in item_keys:
         return 3
-    if keys & set(_NINJS1_STRING_KEYS):
+    if keys & _NINJS1_KEYS or any(k.startswith(_NINJS1_PREFIXES) for k in keys):
         return 1
     if keys & _NINJS2_KEYS or "contenttype" in item_keys:
         return 2
     return 3
 
 
-def _schema_error(doc: dict, version: int) -> UnprocessablePayload | None:
-    from jsonschema.exceptions import best_match
-
-    error = best_match(_validator(version).iter_errors(doc))
-    if error is None:
-        return None
-    path = error.json_path
-    label = "ninjs 3.1" if version == 3 else "ninjs 2.2"
-    return UnprocessablePayload(f"{path}: {error.message} (schema {label})", field=path)
-
-
-def _pick(items: list[dict]) -> dict | None:
-    """Choose the main item of a headlines/bodies list: role main, else no role, else first."""
-    for wanted in ("main", None):
-        for item in items:
-            if item.get("role") == wanted:
-                return item
-    return items[0] if items else None
-
-
-def _is_html(item: dict, ctype_key: str) -> bool:
-    ctype = str(item.get(ctype_key) or "").lower()
-    if ctype:
-        return "html" in ctype
-    # No contentType: ninjs leaves it to the provider; markup is recognisable.
-    return item["value"].lstrip().startswith("<")
-
-
 def from_ninjs(doc: dict, body: bytes) -> Submission:
     """Validate a ninjs document and read it into a Submission (the raw body kept as a source)."""
-    version = ninjs_version(doc)
     checked = {k: v for k, v in doc.items() if k != "$schema"}  # JSON Schema's key, not ninjs'
-    legacy: dict[str, str] = {}
-    if version == 1:
-        for key in _NINJS1_STRING_KEYS:
-            if key in checked:
-                value = string_field(checked, key, f"$.{key}")
-                legacy[key] = value or ""
-                del checked[key]
-    error = _schema_error(checked, 3 if version == 3 else 2)
-    if error is not None:
-        raise error
-    camel = version == 3
-    ctype_key = "contentType" if camel else "contenttype"
+    warnings: list[str] = []
+    used = set()
+    guid = checked.get("guid")
+    if "uri" not in checked and isinstance(guid, str) and guid.strip():
+        # Superdesk's ninjs names the item's id `guid`; ninjs requires it as `uri`.
+        checked["uri"] = guid
+        used.add("$.guid")
+        warnings.append("$.uri is missing; $.guid was taken as the item's uri")
+    for key in _TIME_KEYS:
+        value = checked.get(key)
+        if isinstance(value, str) and (fixed := _BASIC_OFFSET.sub(r"\1\2:\3", value)) != value:
+            # Superdesk writes times as 2024-05-01T10:05:00+0000; RFC 3339 wants +00:00.
+            checked[key] = fixed
+            warnings.append(f"$.{key} has an offset without a colon; read as {fixed}")
+    version = ninjs_version(doc)
+    extras = [path for path in check(checked, version) if path not in used]
+    warnings += [f"{path} is not a {LABELS[version]} property: kept in source/ninjs.json, "
+                 "not read" for path in extras]
+    # Only what the schema understood is read: an unknown top-level property is never used.
+    top = {path[2:] for path in extras if path.startswith("$.") and "." not in path[2:]}
+    known = {k: v for k, v in checked.items() if k not in top}
 
-    meta: dict = {"uri": checked["uri"]}
-    headline = legacy.get("headline")
-    if not headline and checked.get("headlines"):
-        item = _pick(checked["headlines"])
-        assert item is not None  # the list is not empty
-        headline = item["value"]
-        if item and _is_html(item, ctype_key):
-            headline = " ".join(paragraphs_from_html(headline))
-    fields = {
-        "headline": headline,
-        "byline": legacy.get("byline") or checked.get("by"),
-        "editor_note": checked.get("edNote" if camel else "ednote"),
-        "published_at": checked.get("firstCreated" if camel else "firstcreated"),
-        "updated_at": checked.get("versionCreated" if camel else "versioncreated"),
-        "version_label": checked.get("version"),
-        "slugline": checked.get("slugline"),
-    }
-    for key, value in fields.items():
-        if value and value.strip():
-            meta[key] = one_line(value)
-
-    if legacy.get("body_html"):
-        paragraphs, body_field = paragraphs_from_html(legacy["body_html"]), "$.body_html"
-    elif legacy.get("body_text"):
-        paragraphs, body_field = split_text(legacy["body_text"]), "$.body_text"
-    elif checked.get("bodies"):
-        item = _pick(checked["bodies"])
-        assert item is not None  # the list is not empty
-        index = checked["bodies"].index(item)
-        body_field = f"$.bodies[{index}].value"
-        if _is_html(item, ctype_key):
-            paragraphs = paragraphs_from_html(item["value"])
-        else:
-            paragraphs = split_text(item["value"])
-    else:
+    found = choose(_candidates(known, version))
+    if found is None:
+        item_type = known.get("type")
+        if item_type in MEDIA_TYPES:
+            raise UnprocessablePayload(
+                f"{_article(item_type)} {item_type} item has no text to version: writethru "
+                "keeps the versions of stories, and this item has no text body (text/plain, "
+                "text/html, XHTML or NITF)", field="$.bodies" if version > 1 else "$.body_text")
         raise UnprocessablePayload(
-            "ninjs document has no body (bodies, or body_text / body_html)", field="$.bodies"
-        )
-    fmt = f"ninjs-{version}"
-    return finish(paragraphs, meta, fmt, {"source/ninjs.json": body}, body_field)
+            "ninjs document has no body (bodies, or body_text / body_html / body_xhtml)",
+            field="$.bodies" if version > 1 else "$.body_text")
+    warnings += found.warnings
+
+    camel, v1 = version == 3, version == 1
+    headline = known.get("headline") if v1 else _headline(known.get("headlines"), camel)
+    fields = {
+        "headline": headline or found.headline or known.get("title"),
+        "byline": known.get("byline" if v1 else "by") or found.byline,
+        "editor_note": known.get("edNote" if camel else "ednote"),
+        "published_at": known.get("firstCreated" if camel else "firstcreated"),
+        "updated_at": known.get("versionCreated" if camel else "versioncreated"),
+        "version_label": known.get("version"),
+        "slugline": known.get("slugline"),
+    }
+    paragraphs = found.paragraphs
+    if len(paragraphs) > 1 and fields["headline"] and \
+            paragraphs[0] == one_line(str(fields["headline"])):
+        paragraphs = paragraphs[1:]  # the headline set again atop the body (TT's HTML5 <h1>)
+    meta: dict = {"uri": checked["uri"]}
+    for key, value in fields.items():
+        if isinstance(value, str) and value.strip():
+            meta[key] = one_line(value)
+    meta.update(publisher_meta(known))
+    submission = finish(paragraphs, meta, f"ninjs-{version}",
+                        {"source/ninjs.json": body}, found.path)
+    return replace(submission, warnings=tuple(warnings))
+
+
+def _candidates(doc: dict, version: int) -> list[Candidate]:
+    """Return the bodies of a document that hold text, in document order."""
+    found = []
+    if version == 1:
+        for key, value in doc.items():
+            if key.startswith("body_") and isinstance(value, str):
+                suffix = key[len("body_"):]
+                kind = kind_of("text/plain" if suffix == "text" else "", suffix, value)
+                if kind:
+                    found.append(Candidate(f"$.{key}", value, kind, ""))
+        return found
+    ctype_key = "contentType" if version == 3 else "contenttype"
+    for index, item in enumerate(doc.get("bodies") or ()):
+        if isinstance(item, dict) and isinstance(item.get("value"), str):
+            role = str(item.get("role") or "")
+            kind = kind_of(str(item.get(ctype_key) or ""), role, item["value"])
+            if kind:
+                found.append(Candidate(f"$.bodies[{index}].value", item["value"], kind, role))
+    return found
+
+
+def _headline(items: object, camel: bool) -> str | None:
+    """Return the main headline of a headlines list: role main, else no role, else the first."""
+    if not isinstance(items, list):
+        return None
+    usable = [i for i in items if isinstance(i, dict) and isinstance(i.get("value"), str)]
+    for wanted in ("main", None):
+        for item in usable:
+            if item.get("role") == wanted:
+                return _flat(item, camel)
+    return _flat(usable[0], camel) if usable else None
+
+
+def _flat(item: dict, camel: bool) -> str:
+    ctype = str(item.get("contentType" if camel else "contenttype") or "").lower()
+    value = item["value"]
+    if "html" in ctype or (not ctype and value.lstrip().startswith("<")):
+        return " ".join(paragraphs_from_html(value))
+    return value
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"

@@ -6,8 +6,8 @@ Pure: knows content types but not requests, git or Flask. Content types accepted
 - ``text/html``: the text of the block elements.
 - ``application/json``: ``{"body" | "body_html", "headline", "byline", "url", "label",
   "published_at", "updated_at", "editor_note"}``. An object with a ``uri`` key (a field this
-  format does not have, and the one field ninjs requires) or a ``$schema`` naming ninjs is
-  read as ninjs instead.
+  format does not have, and the one field ninjs requires), a ``$schema`` naming ninjs, or a
+  ``guid`` beside a ``body_*`` field (Superdesk) is read as ninjs instead.
 - ``application/ninjs+json``, ``application/vnd.iptc.ninjs+json``: always ninjs.
 
 Wire labels and editor's notes ("1st Ld-Writethru", "Eds: UPDATES with ...") are metadata,
@@ -66,7 +66,9 @@ def _parse(body: bytes, content_type: str | None) -> Submission:
         return from_ninjs(_json_object(body), body)
     if media_type == "application/json":
         doc = _json_object(body)
-        if "uri" in doc or "ninjs" in str(doc.get("$schema", "")):
+        # Superdesk's ninjs may name the item's id `guid` and send no `uri`.
+        superdesk = "guid" in doc and any(k.startswith("body_") for k in doc)
+        if "uri" in doc or "ninjs" in str(doc.get("$schema", "")) or superdesk:
             return from_ninjs(doc, body)
         return _from_json(doc, body)
     raise UnsupportedContentType(

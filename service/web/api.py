@@ -12,6 +12,8 @@ from .. import json_shapes as shapes
 from .. import versionspec
 from ..diff import BadIgnore, Ignore, digest_of, ignore_label, parse_ignore
 from ..ingest import parse_payload
+from ..ingest.ninjs_out import MEDIA_TYPE as NINJS
+from ..ingest.ninjs_out import to_ninjs
 from ..store import validate_article_id
 from . import openapi
 from .http import (
@@ -88,6 +90,8 @@ def post_version(article_id: str):
         current_differ().record(saved.article, saved.version, saved.commit)
     body = {"article": saved.article, "version": saved.version, "commit": saved.commit,
             "created": saved.created}
+    if submission.warnings:  # what was kept in source/ but not read (an unknown ninjs field...)
+        body["warnings"] = list(submission.warnings)
     location = url_for("api.get_version", article_id=article_id, n=str(saved.version))
     return body, (201 if saved.created else 200), {"Location": location}
 
@@ -140,16 +144,39 @@ def get_article(article_id: str):
 
 @bp.get("/articles/<article_id>/versions/<n>")
 def get_version(article_id: str, n: str):
-    """Return one version: text, paragraphs, metadata."""
+    """Return one version: text, paragraphs, metadata; as ninjs 3.x when Accept asks for it."""
     validate_article_id(article_id)
     number = parse_version(n, "version")
     store = current_store()
     cache = REVALIDATE if number == "latest" else IMMUTABLE
-    early = precondition(lambda: _commit(article_id, number), cache_control=cache)
+    # Two representations of one version: each its own tag, and caches told to key on Accept.
+    suffix = ".ninjs" if _wants_ninjs() else ""
+
+    def tag() -> str | None:
+        commit = _commit(article_id, number)
+        return commit + suffix if commit else None
+
+    early = precondition(tag, cache_control=cache)
     if early:
+        early.vary.add("Accept")
         return early
     v = store.read(article_id, number)
-    return conditional_json(shapes.version(v), etag=v.commit, cache_control=cache)
+    if suffix:
+        resp = Response(json.dumps(to_ninjs(v)), mimetype=NINJS)
+        answer = conditional(resp, etag=v.commit + suffix, cache_control=cache)
+    else:
+        answer = conditional_json(shapes.version(v), etag=v.commit, cache_control=cache)
+    answer.vary.add("Accept")
+    return answer
+
+
+_NINJS_ACCEPTED = (NINJS, "application/vnd.iptc.ninjs+json")
+
+
+def _wants_ninjs() -> bool:
+    """True when Accept prefers ninjs to JSON (JSON stays the answer to */* and no Accept)."""
+    best = request.accept_mimetypes.best_match(["application/json", *_NINJS_ACCEPTED])
+    return best in _NINJS_ACCEPTED
 
 
 @health_bp.get("/healthz")
