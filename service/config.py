@@ -38,6 +38,11 @@ SETTINGS: list[tuple[str, str, Callable[[str], object] | Literal["bool"], Any, s
     ("CACHE_MB", "WRITETHRU_CACHE_MB", int, 64,
      "memory each process may keep in caches, MiB (diffs, rendered pages, histories, packed "
      "objects, annotations, change stats; shares in `config.CACHE_SHARES`)"),
+    ("CORS_ORIGINS", "WRITETHRU_CORS_ORIGINS", str, "*",
+     "origins whose pages may read the API, feeds and /healthz: `*` (any), a space-separated "
+     "list of exact origins, or empty (none)"),
+    ("CORS_WRITE_ORIGINS", "WRITETHRU_CORS_WRITE_ORIGINS", str, "",
+     "exact origins whose pages may POST versions (empty: none; `*` is refused)"),
 ]
 
 # How CACHE_MB is shared out. Diffs and rendered pages are what readers ask for again; a
@@ -113,3 +118,24 @@ def check(settings: dict) -> None:
     except re.error as exc:
         raise ConfigError(f"WRITETHRU_PROMO_PATTERN: {exc}") from exc
     base_url(settings.get("BASE_URL", ""))
+    origins(settings.get("CORS_ORIGINS", ""), "WRITETHRU_CORS_ORIGINS", star=True)
+    origins(settings.get("CORS_WRITE_ORIGINS", ""), "WRITETHRU_CORS_WRITE_ORIGINS", star=False)
+
+
+def origins(raw: str, name: str, *, star: bool) -> frozenset[str]:
+    """Return the origins a CORS setting lists ({"*"} for any); raise if one is not an origin."""
+    found = frozenset((raw or "").lower().replace(",", " ").split())
+    if "*" in found:
+        if not star:
+            # A write from any page on the web is what CORS exists to stop: list the origins.
+            raise ConfigError(f"{name} must list exact origins, not *")
+        if len(found) > 1:
+            raise ConfigError(f"{name}: * already allows every origin; give it alone")
+        return found
+    for origin in found:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or \
+                origin != f"{parts.scheme}://{parts.netloc}":
+            raise ConfigError(f"{name}: {origin!r} is not an origin such as "
+                              "https://dashboard.example (scheme and host, no path)")
+    return found

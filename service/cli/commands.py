@@ -13,12 +13,11 @@ import click
 from .. import config, versionspec
 from .. import json_shapes as shapes
 from ..diff import BadIgnore, Differ, digest_of, parse_ignore
-from ..ingest import IngestError, parse_payload
 from ..plural import plural
 from ..store import GitStore, InvalidCursor, validate_article_id
 from . import terminal
-from .errors import CliError, user_errors
-from .files import load, parse_file
+from .errors import CliError, OutputError, output_lost, user_errors, watch_stdout
+from .files import content_type_option, load, parse_file, parse_stdin
 
 
 def _settings(store: Path | None) -> dict:
@@ -82,9 +81,8 @@ def cli(ctx: click.Context, store: Path | None):
 def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None,
           threads: int | None):
     """Serve the web pages and the API under gunicorn until interrupted."""
-    from gunicorn.app.base import BaseApplication
-
     from ..web import create_app
+    from .server import run
 
     settings = ctx.obj
     threads = threads or settings["THREADS"]
@@ -108,9 +106,10 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     for name in app.jinja_env.list_templates():
         app.jinja_env.get_template(name)
 
+    processes = workers or settings["WORKERS"]
     options = {
         "bind": f"{host or settings['HOST']}:{port or settings['PORT']}",
-        "workers": workers or settings["WORKERS"],
+        "workers": processes,
         # Threaded workers: a client that sends its request slowly holds one thread, not a whole
         # worker process, so a handful of them cannot stop the others being answered (sync
         # workers were taken down by four). Not gevent or eventlet: the store blocks in
@@ -118,7 +117,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
         # save would stall every request of its worker (measured: 2 s heartbeat gaps under
         # gevent while a flock or a sqlite lock was held elsewhere). Many slow clients still
         # need a buffering proxy in front: see deploy/nginx.conf.
-        "worker_class": "gthread",
+        "worker_class": "service.cli.server.ProblemWorker",  # gthread, its errors as problems
         "threads": threads,
         "accesslog": "-",
         "proc_name": "writethru",
@@ -129,46 +128,32 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
         "control_socket_disable": True,
     }
 
-    class Server(BaseApplication):
-        def load_config(self):
-            for key, value in options.items():
-                if key in self.cfg.settings:  # older gunicorn lacks some settings
-                    self.cfg.set(key, value)
-
-        def load(self):
-            return app
-
     click.echo(f"writethru: serving {settings['STORE_PATH']} on http://{options['bind']}/ "
-               f"with {options['workers']} workers of {threads} threads", err=True)
-    Server().run()
+               f"with {plural(processes, 'worker')} of {plural(threads, 'thread')}",
+               err=True)
+    run(app, options)
 
 
 @cli.command()
 @click.argument("article_id", metavar="ID")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, allow_dash=True))
-@click.option("--type", "-t", "forced_type", metavar="CONTENT-TYPE",
-              help="Content type of every file (default: from the name; text/plain for -)")
+@click.option("--type", "-t", "forced_type", metavar="TYPE", callback=content_type_option,
+              help="Format of every file: text, json, html, ninjs, or a full content type such "
+                   "as text/plain  [default: from the name; for -, json when it is a JSON "
+                   "object, else text]")
 @click.pass_context
 def ingest(ctx: click.Context, article_id: str, files: tuple[Path, ...], forced_type: str | None):
     """Save each FILE as the next version of article ID.
 
-    Files are saved in the order given; '-' reads standard input. The format comes from the
-    name (.txt, .json, .html) or --type. Every file is read and checked before anything is
-    saved: if one is refused, none is.
+    Files are saved in the order given; '-' reads standard input. The format comes from
+    --type, else the name (.txt, .json, .html). Without --type, standard input is read as JSON
+    when it holds a JSON object (ninjs when it has a `uri`), else as plain text; a file whose
+    name does not tell is read as JSON when it holds a JSON object, else refused. Every file
+    is read and checked before anything is saved: if one is refused, none is.
     """
     _check_id(article_id)
-    submissions = []
-    for path in files:
-        if str(path) == "-":
-            with click.open_file("-", "rb") as stdin:
-                body = stdin.read()
-            try:
-                submissions.append((path, parse_payload(
-                    body, forced_type or "text/plain", max_paragraphs=ctx.obj["MAX_PARAGRAPHS"])))
-            except IngestError as exc:
-                raise CliError(f"standard input: {exc.detail}") from exc
-        else:
-            submissions.append((path, parse_file(path, forced_type)))
+    submissions = [(path, parse_stdin(forced_type) if str(path) == "-" else
+                    parse_file(path, forced_type)) for path in files]
     store = _open_store(ctx, create=True)
     differ = _differ(ctx, store)
     with user_errors():
@@ -244,9 +229,9 @@ def log(ctx: click.Context, article_id: str, as_json: bool):
         doc = shapes.article(article_id, infos)
         for entry, digest in zip(doc["versions"], digests, strict=True):
             entry["digest"] = digest
-        terminal.emit(json.dumps(doc, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
-    terminal.emit(terminal.render_log(infos, stats, digests, width=terminal.width()), color=None)
+    click.echo(terminal.render_log(infos, stats, digests, width=terminal.width()), color=None)
 
 
 @cli.command(name="list")
@@ -269,10 +254,10 @@ def list_(ctx: click.Context, limit: int, cursor: str | None, query: str | None,
             raise CliError(f"--cursor: {exc}", exit_code=2) from exc
     if as_json:
         doc = {"articles": [shapes.article_summary(s) for s in summaries], "next": next_cursor}
-        terminal.emit(json.dumps(doc, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
     if summaries:
-        terminal.emit(terminal.render_list(summaries, width=terminal.width()), color=None)
+        click.echo(terminal.render_list(summaries, width=terminal.width()), color=None)
     if next_cursor:
         click.echo(f"more: writethru list --cursor {next_cursor}", err=True)
 
@@ -382,11 +367,19 @@ def maintain(ctx: click.Context, auto: bool, quiet: bool):
     if done.skipped:
         click.echo("Another maintenance run is going on; nothing done")
         return
-    click.echo(f"Packed {done.loose_before:,} loose objects into {plural(done.packs_after, 'pack')} "
-               f"({done.loose_after:,} left loose); removed {plural(done.locks_removed, 'idle lock file')} "
+    click.echo(f"Packed {plural(done.loose_before, 'loose object')} into "
+               f"{plural(done.packs_after, 'pack')} ({done.loose_after:,} left loose); "
+               f"removed {plural(done.locks_removed, 'idle lock file')} "
                f"and {plural(done.temp_removed, 'stale temp file')} ({done.seconds:.1f} s)")
 
 
 def main() -> None:
-    """Run the command line (the `writethru` console script)."""
-    cli(prog_name="writethru")
+    """Run the command line (the `writethru` console script); lost output is one line, once."""
+    watch_stdout()
+    try:
+        try:
+            cli(prog_name="writethru")
+        finally:
+            sys.stdout.flush()  # buffered output meets a full disk here, not in Python's exit
+    except OutputError as exc:
+        raise SystemExit(output_lost(exc)) from None

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import io
+import os
+import sys
 from contextlib import contextmanager
 
 import click
@@ -33,3 +37,43 @@ def user_errors():
                        "space, then run the command again") from exc
     except (StoreError, IngestError, config.ConfigError) as exc:
         raise CliError(str(getattr(exc, "detail", None) or exc)) from exc
+
+
+class OutputError(OSError):
+    """Standard output could not be written: a full disk, a closed pipe, a device error."""
+
+
+class _Stdout(io.FileIO):
+    """File descriptor 1, whose write errors name themselves as the output's, not the store's."""
+
+    def write(self, data, /):
+        """Write as FileIO does; a failure is raised as OutputError with the same errno."""
+        try:
+            return super().write(data)
+        except OSError as exc:
+            raise OutputError(exc.errno, exc.strerror) from exc
+
+
+def watch_stdout() -> None:
+    """Put sys.stdout on a writer whose failures are OutputError (same encoding and buffering)."""
+    out = sys.stdout
+    try:
+        fd = out.fileno()
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return  # not a real file (a test's buffer): nothing to watch
+    out.flush()
+    sys.stdout = io.TextIOWrapper(io.BufferedWriter(_Stdout(fd, "w", closefd=False)),
+                                  encoding=out.encoding, errors=out.errors,
+                                  line_buffering=bool(out.line_buffering))
+
+
+def output_lost(exc: OutputError) -> int:
+    """Say once why the output was lost (nothing for a closed pipe); return the exit status."""
+    # Python flushes stdout again at exit and would complain there: point it at nothing.
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
+    if exc.errno != errno.EPIPE:  # a closed pipe: the reader had enough, as `git log | head`
+        click.echo(f"Error: cannot write the output: {exc.strerror or exc}", err=True)
+    return 1

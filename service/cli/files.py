@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -24,14 +25,57 @@ CONTENT_TYPES = {
 }
 
 
-def _content_type(path: Path, forced: str | None) -> str:
+# --type's short names, and the full types ingest takes (parameters such as charset allowed).
+TYPE_NAMES = {"text": "text/plain", "json": "application/json", "html": "text/html",
+              "ninjs": "application/ninjs+json"}
+FULL_TYPES = frozenset({*TYPE_NAMES.values(), "application/vnd.iptc.ninjs+json"})
+
+
+def content_type_option(_ctx, _param, value: str | None) -> str | None:
+    """Turn --type into a content type: a short name or a full type ingest takes (click callback)."""
+    if value is None:
+        return None
+    short = TYPE_NAMES.get(value.strip().lower())
+    if short:
+        return short
+    if value.split(";", 1)[0].strip().lower() in FULL_TYPES:
+        return value
+    raise click.BadParameter(f"{value!r} is not a type writethru reads; use one of "
+                             f"{', '.join(TYPE_NAMES)} or {', '.join(sorted(FULL_TYPES))}")
+
+
+def sniffed_json(body: bytes) -> bool:
+    """Tell whether a body is a JSON object: first non-space byte `{`, and it parses as one."""
+    if not body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return False
+    try:
+        return isinstance(json.loads(body.decode("utf-8-sig")), dict)
+    except ValueError:  # malformed JSON, or not UTF-8: text it is
+        return False
+
+
+def _content_type(path: Path, forced: str | None, body: bytes) -> str:
     if forced:
         return forced
     try:
         return CONTENT_TYPES[path.suffix.lower()]
     except KeyError:
+        if sniffed_json(body):
+            return "application/json"
         raise CliError(f"{path}: cannot tell the format from the name; name it .txt, .json or "
                        ".html, or give --type") from None
+
+
+def parse_stdin(forced_type: str | None):
+    """Read standard input and parse it (as --type, else JSON if it is a JSON object, else text)."""
+    with click.open_file("-", "rb") as stdin:
+        body = stdin.read()
+    kind = forced_type or ("application/json" if sniffed_json(body) else "text/plain")
+    try:
+        return parse_payload(body, kind,
+                             max_paragraphs=click.get_current_context().obj["MAX_PARAGRAPHS"])
+    except IngestError as exc:
+        raise CliError(f"standard input: {exc.detail}") from exc
 
 
 def _read(path: Path) -> bytes:
@@ -45,7 +89,7 @@ def parse_file(path: Path, forced_type: str | None = None):
     """Read and parse one file into a Submission, or raise CliError naming the file."""
     body = _read(path)
     try:
-        return parse_payload(body, _content_type(path, forced_type),
+        return parse_payload(body, _content_type(path, forced_type, body),
                              max_paragraphs=click.get_current_context().obj["MAX_PARAGRAPHS"])
     except IngestError as exc:
         raise CliError(f"{path}: {exc.detail}") from exc

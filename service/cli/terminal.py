@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import os
 import shutil
 import sys
 
@@ -13,7 +11,7 @@ from ..diff import Fold, describe_change, digest_of, fold_rows
 from ..diff.display import move_directions
 from ..diff.meta import LABELS
 from ..diff.splits import cut
-from .errors import CliError
+from ..plural import plural
 
 #: Lines are cut to this width when the output is not a terminal (a pipe, a file).
 PIPE_WIDTH = 240
@@ -26,22 +24,6 @@ def width() -> int:
     """Return the terminal's width, or PIPE_WIDTH when stdout is not a terminal."""
     return shutil.get_terminal_size((PIPE_WIDTH, 24)).columns if sys.stdout.isatty() \
         else PIPE_WIDTH
-
-
-def emit(text: str, color: bool | None = None) -> None:
-    """Print text and a newline; a reader gone (closed pipe) or a full disk is no traceback."""
-    try:
-        click.echo(text, color=color)
-        sys.stdout.flush()
-    except OSError as exc:
-        # Python flushes stdout again at exit and would complain there: point it at nothing.
-        try:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (OSError, ValueError, io.UnsupportedOperation):
-            pass  # not a real file (a test's buffer): nothing left to flush
-        if isinstance(exc, BrokenPipeError):
-            raise SystemExit(1) from None  # as `git log | head`: the reader had enough
-        raise CliError(f"cannot write the output: {exc.strerror or exc}") from None
 
 
 def walk_digests(differ, store, article_id: str,
@@ -82,7 +64,8 @@ def render_log(infos, changes, digests=None, *, width: int = PIPE_WIDTH) -> str:
         change = describe_change(stats if stats is not None else {"added": info.paragraphs})
         label = info.meta.get("label")
         plain = (f"v{info.version:<3} {info.commit[:7]}  {info.created_at.strftime(_TIME)}  "
-                 f"{info.paragraphs:>3} paragraphs {info.words:>6} words  {change}"
+                 f"{_counted(info.paragraphs, 'paragraph', 3)} "
+                 f"{_counted(info.words, 'word', 6)}  {change}"
                  + (f"  [{label}]" if label else ""))
         highlights = digest_line(digest)
         if highlights:
@@ -91,6 +74,13 @@ def render_log(infos, changes, digests=None, *, width: int = PIPE_WIDTH) -> str:
         head = f"v{info.version:<3} {info.commit[:7]}"
         lines.append(click.style(head, fg="yellow") + plain[len(head):])
     return "\n".join(reversed(lines))
+
+
+def _counted(count: int, one: str, width: int) -> str:
+    """Return plural(count, one) with the count right-aligned in width and the noun padded,
+    so that log lines keep their columns."""
+    noun = plural(count, one).partition(" ")[2]
+    return f"{count:>{width}} {noun:<{len(one) + 1}}"
 
 
 def render_list(summaries, *, width: int = PIPE_WIDTH) -> str:
@@ -111,7 +101,8 @@ def render_diff(article_id: str, result, old, new, *, colour: bool, show_unchang
     stats = result.stats
     header = (f"{article_id} v{old.version if old else 0}..v{new.version}: "
               f"{describe_change(stats)}; {stats['unchanged']} unchanged, "
-              f"+{stats['words_added']}/-{stats['words_removed']} words")
+              f"+{stats['words_added']}/-{stats['words_removed']} "
+              f"{'word' if stats['words_added'] + stats['words_removed'] == 1 else 'words'}")
     lines = [click.style(header, bold=True)]
     lines += _render_meta(result.meta, colour)
     # The metadata lines above already show headline, label... with their word edits.

@@ -23,7 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # A mistyped template variable fails a test instead of rendering as nothing.
     app.jinja_env.undefined = StrictUndefined
 
-    from . import api, cards, errors, feeds, search, views
+    from . import api, cards, cors, errors, feeds, search, views
     from .http import AnyTextConverter, new_page_cache, page_revision, strip_trailing_slash
 
     store = GitStore(app.config["STORE_PATH"], durable=app.config["DURABLE"],
@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                              "as the wrong user", problem)
     app.url_map.converters["anytext"] = AnyTextConverter
     app.before_request(strip_trailing_slash)
+    cors.register(app)  # its preflight answer and POST check go before the slash redirect
     errors.register_error_handlers(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.health_bp)

@@ -232,7 +232,7 @@ def test_serve_alone_answers_while_a_handful_of_slow_clients_are_connected(tmp_p
         assert normal_requests(base) == 9
         assert slow.held() == SLOW_CLIENTS_ALONE
     log = (tmp_path / "serve.log").read_text()
-    assert "with 2 workers of 8 threads" in log and "Using worker: gthread" in log
+    assert "with 2 workers of 8 threads" in log and "Using worker: service.cli.server.ProblemWorker" in log
 
 
 def test_slow_clients_that_outnumber_the_threads_starve_a_server_they_reach(tmp_path):
