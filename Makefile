@@ -16,6 +16,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	bash scripts/ensure-chromium
 	bash scripts/ensure-nginx
+	bash scripts/ensure-openapi-lint
 	$(BIN)/ruff check service tests bench
 	$(BIN)/mypy service
 	$(BIN)/python -m pytest

@@ -26,7 +26,8 @@ SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 # Flask routes that are pages for people, not part of the API document.
 PAGES = {"/", "/articles/<article_id>", "/articles/<article_id>/compare",
          "/articles/<article_id>/compare/<spec>", "/articles/<article_id>/versions/<n>",
-         "/static/<path:filename>"}
+         "/articles/<article_id>/compare/<spec>/card.<any(png, svg):ext>",
+         "/search", "/static/<path:filename>"}
 
 
 def test_document_validates_as_openapi_3_1():

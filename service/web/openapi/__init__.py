@@ -6,6 +6,7 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as dist_version
 
 from .paths import paths
+from .research import research_paths, research_schemas
 from .schemas import schemas
 
 __all__ = ["document"]
@@ -34,12 +35,17 @@ def document() -> dict:
         },
         "servers": [{"url": "/"}],
         "tags": [
-            {"name": "articles"}, {"name": "versions"}, {"name": "diffs"}, {"name": "feeds"},
-            {"name": "meta"},
+            {"name": "articles", "description": "The stories in the store and their histories."},
+            {"name": "versions", "description": "Sending a version, and reading one back."},
+            {"name": "diffs", "description": "What changed between versions, paragraph by "
+                                             "paragraph, and where each paragraph came from."},
+            {"name": "feeds", "description": "Atom feeds of new versions."},
+            {"name": "meta", "description": "This document and the health check."},
+            {"name": "research", "description": "Search across every version, and exports."},
         ],
-        "paths": paths(),
+        "paths": {**paths(), **research_paths()},
         "components": {
-            "schemas": schemas(),
+            "schemas": {**schemas(), **research_schemas()},
             "securitySchemes": {"bearer": {
                 "type": "http", "scheme": "bearer",
                 "description": "The server's WRITETHRU_TOKEN; required for POST when set."}},

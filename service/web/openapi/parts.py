@@ -9,6 +9,10 @@ from ..problems import PROBLEM_JSON
 
 PROBLEM = PROBLEM_JSON
 ATOM = "application/atom+xml"
+NINJS = "application/ninjs+json"
+#: The `security` of an open operation: no credentials (without it, linters and generators
+#: cannot tell open reads from operations that forgot to say).
+OPEN: list = []
 
 # The article id rule, as the store enforces it (one pattern, so the two cannot drift).
 ID_PATTERN = ARTICLE_ID_PATTERN
@@ -53,6 +57,12 @@ ARTICLE_ID = {
     "schema": {"type": "string", "pattern": ID_PATTERN, "minLength": 1, "maxLength": 128},
     "example": "ap-troops-eastern-europe",
 }
+# The ingest handler reads it (anything but identity: 415). Listed also because
+# openapi-python-client 0.29 imports `Unset`, which its code for a body of several media types
+# names, only when the operation has an optional parameter (its issue #1451).
+CONTENT_ENCODING = {"name": "Content-Encoding", "in": "header", "required": False,
+                    "description": "Only `identity`: send the body uncompressed.",
+                    "schema": {"type": "string", "enum": ["identity"]}}
 IGNORE = {"name": "ignore", "in": "query", "required": False,
            "description": "`typography`: compare quotes, dashes, white space and Unicode forms "
                           "as equal.",
@@ -62,3 +72,5 @@ TEXT = {"type": "string", "pattern": "\\S"}
 BAD_REQUEST = problem("Invalid article id or parameter.")
 NOT_FOUND = problem("No such article or version.")
 UNAVAILABLE = problem("The store cannot be read.")
+# Any request can be refused before it reaches a route: a URL or headers too long.
+TOO_LARGE_REQUEST = problem("The request cannot be taken: URL or headers too long (414, 431).")

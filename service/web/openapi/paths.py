@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from .bodies import NINJS_MEDIA_TYPES
 from .parts import (
     ARTICLE_ID,
     ATOM,
     BAD_REQUEST,
+    CONTENT_ENCODING,
     ETAG,
     FROM_PATTERN,
     IF_NONE_MATCH,
     IGNORE,
+    NINJS,
     NOT_FOUND,
     NOT_MODIFIED,
+    OPEN,
     PROBLEM,
-    TEXT,
+    TOO_LARGE_REQUEST,
     UNAVAILABLE,
     VERSION_PATTERN,
     header,
@@ -30,9 +34,13 @@ def paths() -> dict:
         "/api/articles": {"get": {
             "operationId": "listArticles",
             "summary": "Articles, most recently updated first",
+            "description": "A page of articles with their latest headline and version count. "
+                           "Follow `next` (or the `Link` header) for the next page.",
             "tags": ["articles"],
+            "security": OPEN,
             "parameters": [
                 {"name": "limit", "in": "query", "required": False,
+                 "description": "Articles per page.",
                  "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
                 {"name": "cursor", "in": "query", "required": False,
                  "description": "Opaque cursor from the `next` link.",
@@ -46,14 +54,17 @@ def paths() -> dict:
                 "200": json_response("A page of articles.", "ArticleList", {
                     **ETAG, "Link": header('`<next URL>; rel="next"` when there are more.')}),
                 "304": NOT_MODIFIED,
-                "400": BAD_REQUEST,
+                "400": problem("A limit out of range or a cursor that is not one of ours."),
                 "503": UNAVAILABLE,
             },
         }},
         "/api/articles/{article_id}": {"get": {
             "operationId": "getArticle",
             "summary": "An article and its versions",
+            "description": "The article's latest headline and every version, oldest first, "
+                           "with its time, headline, label and size.",
             "tags": ["articles"],
+            "security": OPEN,
             "parameters": [*article, IF_NONE_MATCH],
             "responses": {"200": json_response("The article.", "Article", ETAG),
                           "304": NOT_MODIFIED, "400": BAD_REQUEST, "404": NOT_FOUND,
@@ -65,15 +76,15 @@ def paths() -> dict:
             "description": "Saves the body as the next version. A body identical to the latest "
                            "version (text and metadata) creates nothing and answers 200.",
             "tags": ["versions"],
+            # Open when the server has no WRITETHRU_TOKEN; the bearer token when it has one.
             "security": [{}, {"bearer": []}],
-            "parameters": article,
-            "requestBody": {"required": True, "content": {
-                "text/plain": {"schema": TEXT},
-                "text/html": {"schema": {"type": "string"}},
-                "application/json": {"schema": {"anyOf": [ref("JsonSubmission"),
-                                                          ref("NinjsDocument")]}},
-                "application/ninjs+json": {"schema": ref("NinjsDocument")},
-                "application/vnd.iptc.ninjs+json": {"schema": ref("NinjsDocument")},
+            "parameters": [*article, CONTENT_ENCODING],
+            "requestBody": {"required": True, "description": "The version, in one of four "
+                            "formats chosen by Content-Type.", "content": {
+                "application/json": {"schema": ref("JsonSubmission")},
+                **{media: {"schema": ref("NinjsDocument")} for media in NINJS_MEDIA_TYPES},
+                "text/plain": {"schema": ref("TextSubmission")},
+                "text/html": {"schema": ref("HtmlSubmission")},
             }},
             "responses": {
                 "200": json_response("Identical to the latest version; nothing created.",
@@ -88,8 +99,10 @@ def paths() -> dict:
                 "413": problem("Body larger than the limit (default 5 MiB)."),
                 "415": problem("Unsupported content type, or a Content-Encoding other than "
                                 "identity (send the body uncompressed)."),
-                "422": problem("No body text, more paragraphs than WRITETHRU_MAX_PARAGRAPHS, or a "
-                                "ninjs document that fails its schema."),
+                "422": problem("No body text, more paragraphs than WRITETHRU_MAX_PARAGRAPHS, a "
+                                "JSON field unknown or of the wrong type, a ninjs document "
+                                "that fails its schema, or a ninjs media item (picture, "
+                                "audio, video) with no text; `field` names the field."),
                 "503": _retry(problem("The store cannot be written at the moment.")),
                 "507": _retry(problem("The store's disk is full (`store-full`). Send the "
                                       "version again later: re-sending is safe, a version "
@@ -99,19 +112,27 @@ def paths() -> dict:
         "/api/articles/{article_id}/versions/{n}": {"get": {
             "operationId": "getVersion",
             "summary": "One version: text, paragraphs, metadata",
+            "description": "A version's text, its paragraphs and the publisher's metadata. "
+                           "With `Accept: application/ninjs+json`, the version as a ninjs 3.x "
+                           "document.",
             "tags": ["versions"],
+            "security": OPEN,
             "parameters": [*article, {
                 "name": "n", "in": "path", "required": True,
                 "description": "Version number from 1, or `latest`.",
                 "schema": {"type": "string", "pattern": VERSION_PATTERN}}, IF_NONE_MATCH],
-            "responses": {"200": json_response("The version.", "Version", ETAG),
+            "responses": {"200": _version_answer(),
                           "304": NOT_MODIFIED, "400": BAD_REQUEST, "404": NOT_FOUND,
                           "503": UNAVAILABLE},
         }},
         "/api/articles/{article_id}/diff": {"get": {
             "operationId": "getDiff",
             "summary": "The paragraph diff of two versions",
+            "description": "Each paragraph of the two versions as unchanged, changed (with "
+                           "word segments), added, removed, moved, split or joined, the "
+                           "metadata that changed, counts, and the update digest.",
             "tags": ["diffs"],
+            "security": OPEN,
             "parameters": [
                 *article,
                 {"name": "from", "in": "query", "required": False,
@@ -130,7 +151,10 @@ def paths() -> dict:
         "/api/articles/{article_id}/annotate": {"get": {
             "operationId": "annotate",
             "summary": "For each paragraph, the version it first appeared in and last changed in",
+            "description": "Like `git blame` by paragraph: which version brought each "
+                           "paragraph in and which last changed it.",
             "tags": ["diffs"],
+            "security": OPEN,
             "parameters": [*article, {
                 "name": "version", "in": "query", "required": False,
                 "description": "Version number or `latest` (default).",
@@ -143,29 +167,42 @@ def paths() -> dict:
         "/api/openapi.json": {"get": {
             "operationId": "openapi",
             "summary": "This document",
+            "description": "The OpenAPI 3.1 document of the API, built from the code's own "
+                           "definitions.",
             "tags": ["meta"],
+            "security": OPEN,
             "responses": {"200": {"description": "The OpenAPI 3.1 document.",
-                                  "content": {"application/json": {"schema": {"type": "object"}}}}},
+                                  "content": {"application/json": {"schema": {"type": "object"}}}},
+                          "4XX": TOO_LARGE_REQUEST},
         }},
         "/healthz": {"get": {
             "operationId": "health",
             "summary": "Liveness and store check",
+            "description": "200 while the server is up and its store can be read; 503 when "
+                           "the store cannot be read or a save found it damaged.",
             "tags": ["meta"],
+            "security": OPEN,
             "responses": {"200": json_response("Up, and the store can be read.", "Health"),
-                          "503": UNAVAILABLE},
+                          "4XX": TOO_LARGE_REQUEST,
+                          "503": problem("The store cannot be read, or is damaged.")},
         }},
         "/feed.atom": {"get": {
             "operationId": "siteFeed",
             "summary": "Atom feed: the latest version of recently updated articles",
+            "description": "One entry per recently updated article, for feed readers.",
             "tags": ["feeds"],
+            "security": OPEN,
             "parameters": [IF_NONE_MATCH],
-            "responses": {"200": _atom(), "304": NOT_MODIFIED, "503": _html_or_problem(
-                "The store cannot be read.")},
+            "responses": {"200": _atom(), "304": NOT_MODIFIED,
+                          "4XX": _html_or_problem(TOO_LARGE_REQUEST["description"]),
+                          "503": _html_or_problem("The store cannot be read.")},
         }},
         "/articles/{article_id}/feed.atom": {"get": {
             "operationId": "articleFeed",
             "summary": "Atom feed: every version of one article, newest first",
+            "description": "One entry per version, saying what it changed.",
             "tags": ["feeds"],
+            "security": OPEN,
             "parameters": [*article, IF_NONE_MATCH],
             "responses": {
                 "200": _atom(), "304": NOT_MODIFIED,
@@ -175,6 +212,13 @@ def paths() -> dict:
             },
         }},
     }
+
+
+def _version_answer() -> dict:
+    answer = json_response("The version (JSON), or as ninjs 3.x when asked by Accept.", "Version",
+                           ETAG)
+    answer["content"][NINJS] = {"schema": ref("NinjsDocument")}
+    return answer
 
 
 def _atom() -> dict:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from ...diff.meta import FIELDS as META_FIELDS
 from ..problems import PROBLEM_TYPES
-from .parts import TEXT, ref
+from .bodies import body_schemas
+from .parts import ref
+
+# `true` when present, never false. Not `const: true`: openapi-python-client 0.29 writes an
+# optional boolean const as invalid Python (`!= Trueand`), so the generated client will not import.
+TRUE = {"type": "boolean", "enum": [True]}
 
 
 def schemas() -> dict:
@@ -26,43 +31,7 @@ def schemas() -> dict:
                 "field": {"type": "string", "description": "The payload field at fault."},
             },
         },
-        "JsonSubmission": {
-            "type": "object",
-            "description": "A version as JSON: `body` (plain text) or `body_html`, and metadata.",
-            "anyOf": [{"required": ["body"]}, {"required": ["body_html"]}],
-            "additionalProperties": False,
-            "properties": {
-                "body": TEXT,
-                "body_html": {"type": "string", "description": "HTML; block elements become "
-                              "paragraphs."},
-                "headline": {"type": "string"},
-                "byline": {"type": "string"},
-                "url": {"type": "string", "format": "uri"},
-                "label": {"type": "string", "example": "2nd Ld-Writethru"},
-                "editor_note": {"type": "string"},
-                "published_at": {"type": "string", "format": "date-time"},
-                "updated_at": {"type": "string", "format": "date-time"},
-            },
-        },
-        "NinjsDocument": {
-            "type": "object",
-            "description": "An IPTC ninjs 2.x or 3.x document, validated against IPTC's schema "
-                           "(a failing field gives 422 naming it). As `application/json` it is "
-                           "recognised by its `uri` or a `$schema` naming ninjs.",
-            "required": ["uri"],
-            "properties": {"uri": {"type": "string"}},
-        },
-        "IngestResult": {
-            "type": "object",
-            "required": ["article", "version", "commit", "created"],
-            "properties": {
-                "article": {"type": "string"},
-                "version": {"type": "integer", "minimum": 1},
-                "commit": {"type": "string", "pattern": "^[0-9a-f]{40}$"},
-                "created": {"type": "boolean",
-                            "description": "false when identical to the latest version."},
-            },
-        },
+        **body_schemas(),
         "ArticleSummary": {
             "type": "object",
             "required": ["id", "headline", "versions", "updated_at", "commit"],
@@ -120,8 +89,7 @@ def schemas() -> dict:
                 "text": {"type": "string",
                          "description": "Paragraphs separated by a blank line, final newline."},
                 "paragraphs": {"type": "array", "items": {"type": "string"}},
-                "meta": {"type": "object", "description": "headline, byline, url, label, "
-                         "editor's note, the publisher's times, source format."},
+                "meta": ref("VersionMeta"),
             },
         },
         "Segment": {
@@ -168,7 +136,7 @@ def schemas() -> dict:
                                             "new one; a join the other way round."},
                 "promo": {"type": "boolean",
                           "description": "A promotional line (WATCH:, READ MORE:, ...)."},
-                "typography": {"const": True,
+                "typography": {**TRUE,
                                "description": "On a changed or edited moved row whose only "
                                               "differences are quotes, dashes, spaces or "
                                               "Unicode forms (punctuation only)."},
@@ -184,7 +152,7 @@ def schemas() -> dict:
                 "new": {**nullable_str, "description": "The value in the new version; null: none."},
                 "segments": {"type": "array", "items": ref("Segment"),
                              "description": "Word-level changes, for the headline."},
-                "typography": {"const": True,
+                "typography": {**TRUE,
                                "description": "Only quotes, dashes, spaces or Unicode forms "
                                               "differ."},
             },
@@ -293,7 +261,7 @@ def schemas() -> dict:
             "required": ["status"],
             "properties": {
                 "status": {"const": "ok"},
-                "read_only": {"const": True, "description": "Present on a read-only server: "
+                "read_only": {**TRUE, "description": "Present on a read-only server: "
                               "a replica, or a store this process cannot write."},
             },
         },
