@@ -43,6 +43,8 @@ SETTINGS: list[tuple[str, str, Callable[[str], object] | Literal["bool"], Any, s
      "list of exact origins, or empty (none)"),
     ("CORS_WRITE_ORIGINS", "WRITETHRU_CORS_WRITE_ORIGINS", str, "",
      "exact origins whose pages may POST versions (empty: none; `*` is refused)"),
+    ("HOOKS_FILE", "WRITETHRU_HOOKS_FILE", str, "",
+     "webhook subscriptions, TOML (empty: `<store>/writethru/hooks.toml`)"),
 ]
 
 # How CACHE_MB is shared out. Diffs and rendered pages are what readers ask for again; a

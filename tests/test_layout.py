@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE = ROOT / "service"
-WINGS = {"card", "cli", "diff", "ingest", "search", "store", "watch", "web"}
+WINGS = {"card", "cli", "diff", "hooks", "ingest", "search", "store", "watch", "web"}
 SHARED = {"__init__", "config", "json_shapes", "lru", "plural", "versionspec"}
 WEB_LIBRARIES = {"flask", "werkzeug", "jinja2", "markupsafe", "feedgen", "gunicorn"}
 # What each wing (or the shared modules at the top) may not import: web and CLI sit on top;
@@ -28,6 +28,8 @@ FORBIDDEN = {
     "card": {"service.web", "service.cli", "service.store", "service.ingest", *WEB_LIBRARIES},
     # Search indexes what the store holds with the digests the diff engine reads.
     "search": {"service.web", "service.cli", "service.ingest", *WEB_LIBRARIES},
+    # Webhooks read the store and the digest of a new version; never Flask.
+    "hooks": {"service.web", "service.cli", "service.ingest", *WEB_LIBRARIES},
     # The watcher saves through the store and the ingest; the CLI hands it Differ.record.
     "watch": {"service.web", "service.cli", "service.diff", *WEB_LIBRARIES},
     "shared": {"service.web", "service.cli", "service.diff", "service.store", "service.ingest",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from .commands import cli, main, serve
+from .hooks import hooks
 from .search import search
 from .watch import watch
 
-for _command in (search, watch):
+for _command in (hooks, search, watch):
     cli.add_command(_command)
 
 __all__ = ["cli", "main", "serve"]

@@ -82,7 +82,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
           threads: int | None):
     """Serve the web pages and the API under gunicorn until interrupted."""
     from ..web import create_app
-    from .server import run
+    from .server import run, with_delivery
 
     settings = ctx.obj
     threads = threads or settings["THREADS"]
@@ -131,7 +131,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     click.echo(f"writethru: serving {settings['STORE_PATH']} on http://{options['bind']}/ "
                f"with {plural(processes, 'worker')} of {plural(threads, 'thread')}",
                err=True)
-    run(app, options)
+    run(app, with_delivery(app, options))
 
 
 @cli.command()
@@ -156,12 +156,14 @@ def ingest(ctx: click.Context, article_id: str, files: tuple[Path, ...], forced_
                     parse_file(path, forced_type)) for path in files]
     store = _open_store(ctx, create=True)
     differ = _differ(ctx, store)
+    hooks = _hooks(ctx, store)
     with user_errors():
         for path, submission in submissions:
             saved = store.save(article_id, submission)
             name = "standard input" if str(path) == "-" else str(path)
             if saved.created:
                 differ.record(saved.article, saved.version, saved.commit)
+                hooks.version_created(saved.article, saved.version, saved.commit)
                 click.echo(f"{name}: {article_id} v{saved.version} ({saved.commit[:7]})")
             else:
                 click.echo(f"{name}: identical to {article_id} v{saved.version}, nothing saved")
@@ -260,6 +262,13 @@ def list_(ctx: click.Context, limit: int, cursor: str | None, query: str | None,
         click.echo(terminal.render_list(summaries, width=terminal.width()), color=None)
     if next_cursor:
         click.echo(f"more: writethru list --cursor {next_cursor}", err=True)
+
+
+def _hooks(ctx: click.Context, store: GitStore):  # -> Hooks; delivered by a server or `hooks deliver`
+    from ..hooks import Hooks
+
+    with user_errors():
+        return Hooks(store.path, ctx.obj["HOOKS_FILE"] or None, base_url=ctx.obj["BASE_URL"])
 
 
 def _differ(ctx: click.Context, store: GitStore) -> Differ:

@@ -52,6 +52,28 @@ class ProblemWorker(ThreadWorker):
         super().init_process()
 
 
+def with_delivery(app: Flask, options: dict) -> dict:
+    """Return gunicorn options that run webhook delivery in a thread of each worker.
+
+    A thread per worker, not a process to supervise: it shares the worker's Differ (the diff a
+    save just recorded is usually in its cache), wakes at once on a save in its own process,
+    and dies with its worker; the queue's leases hand a dead worker's deliveries to another.
+    """
+    from ..hooks import Worker
+
+    def start(server, worker) -> None:
+        if not app.config["READ_ONLY"]:
+            app.extensions["hook_worker"] = Worker(app.extensions["hooks"],
+                                                   app.extensions["differ"]).start()
+
+    def stop(server, worker) -> None:
+        running = app.extensions.get("hook_worker")
+        if running is not None:
+            running.stop(timeout=2.0)
+
+    return {**options, "post_fork": start, "worker_exit": stop}
+
+
 def run(app: Flask, options: dict) -> None:
     """Serve app under gunicorn with these settings (those this gunicorn lacks are skipped)."""
 

@@ -88,6 +88,7 @@ def post_version(article_id: str):
     if saved.created:
         # One diff now, so the timeline and annotate of a long story never diff its history.
         current_differ().record(saved.article, saved.version, saved.commit)
+        current_app.extensions["hooks"].version_created(saved.article, saved.version, saved.commit)
     body = {"article": saved.article, "version": saved.version, "commit": saved.commit,
             "created": saved.created}
     if submission.warnings:  # what was kept in source/ but not read (an unknown ninjs field...)

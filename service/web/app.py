@@ -7,6 +7,7 @@ from jinja2 import StrictUndefined
 
 from .. import config
 from ..diff import Differ
+from ..hooks import Hooks
 from ..store import GitStore
 
 
@@ -36,6 +37,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         store, app.config["PROMO_PATTERN"], facts=Differ.facts_beside(store.path),
         **{f"{name}_bytes": config.cache_bytes(app.config, name)
            for name in ("diffs", "stats", "annotations")})
+    # Webhooks: a save only queues (one INSERT); delivery runs in each worker's thread (serve).
+    app.extensions["hooks"] = Hooks(store.path, app.config["HOOKS_FILE"] or None,
+                                    base_url=app.config["BASE_URL"])
     if not app.config["READ_ONLY"]:
         problem = store.owner_problem()
         if problem:
