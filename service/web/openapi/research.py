@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from ...export.records import ACTIONS, CHANGE_FIELDS, CHANGE_KINDS, STAT_FIELDS, VERSION_FIELDS
 from ...search import ALIASES, MAX_QUERY
-from .parts import OPEN, UNAVAILABLE, json_response, problem, ref
+from .parts import ARTICLE_ID, OPEN, UNAVAILABLE, json_response, problem, ref
+
+NDJSON = "application/x-ndjson"
+_DATE = {"type": "string", "description": "A date (the whole day) or an RFC 3339 date-time."}
 
 
 def research_paths() -> dict:
     """Return the paths of the research endpoints."""
     return {
+        **_export_path(),
         "/api/search": {"get": {
             "operationId": "search",
             "summary": "Search every version of every story",
@@ -58,10 +65,82 @@ def research_paths() -> dict:
     }
 
 
+def _export_path() -> dict:
+    article = {**ARTICLE_ID, "in": "query", "name": "article"}
+    return {"/api/export": {"get": {
+        "operationId": "exportArticle",
+        "summary": "One story's versions or changes, as JSON Lines",
+        "description": (
+            "Streams one record a line (`application/x-ndjson`): with `what=changes` one "
+            "ChangeRecord per changed paragraph between consecutive versions (kind and "
+            "NewsEdits' action, old and new text, word counts), with `what=versions` one "
+            "VersionRecord per version. Every story at once: `writethru export` (see "
+            "docs/EXPORT.md)."),
+        "tags": ["research"],
+        "security": OPEN,
+        "parameters": [
+            article,
+            {"name": "what", "in": "query", "required": False, "description": "Which records.",
+             "schema": {"type": "string", "enum": ["changes", "versions"], "default": "changes"}},
+            {"name": "since", "in": "query", "required": False, "schema": _DATE,
+             "description": "Versions saved on or after."},
+            {"name": "until", "in": "query", "required": False, "schema": _DATE,
+             "description": "Versions saved on or before."},
+        ],
+        "responses": {
+            # JSON Lines: the schema is the array of the records, one of them a line.
+            "200": {"description": "The records, one JSON object a line.",
+                    "headers": {"Cache-Control": {"description": "`no-cache`.",
+                                                  "schema": {"type": "string"}}},
+                    "content": {NDJSON: {"schema": {
+                        "type": "array", "description": "Each item is one line of the answer.",
+                        "items": {"oneOf": [ref("ChangeRecord"), ref("VersionRecord")]}}}}},
+            "400": problem("A missing or invalid article id, an unknown `what`, a bad date."),
+            "404": problem("No such article."),
+            "503": UNAVAILABLE,
+        },
+    }}}
+
+
+def _export_schemas() -> dict:
+    nullable_int: dict[str, Any] = {"type": ["integer", "null"]}
+    change: dict[str, Any] = {name: {"type": "string"} for name in CHANGE_FIELDS}
+    change.update({
+        "record": {"const": "change"}, "from_version": {"type": "integer"},
+        "to_version": {"type": "integer"},
+        "kind": {"type": "string", "enum": list(CHANGE_KINDS)},
+        "action": {"type": "string", "enum": sorted(set(ACTIONS.values()))},
+        "old_index": nullable_int, "new_index": nullable_int,
+        "old_indexes": {"type": "array", "items": {"type": "integer"}},
+        "new_indexes": {"type": "array", "items": {"type": "integer"}},
+        "old_text": {"type": ["string", "null"]}, "new_text": {"type": ["string", "null"]},
+        "old_words": {"type": "integer"}, "new_words": {"type": "integer"},
+        "edited": {"type": "boolean"}, "promo": {"type": "boolean"},
+        "changed_at": {"type": "string", "format": "date-time"},
+    })
+    version: dict[str, Any] = {name: {"type": ["string", "null"]} for name in VERSION_FIELDS}
+    version.update({name: nullable_int for name in STAT_FIELDS})
+    version.update({
+        "record": {"const": "version"}, "version": {"type": "integer"},
+        "paragraphs": {"type": "integer"}, "words": {"type": "integer"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "meta_fields": {"type": ["array", "null"], "items": {"type": "string"}},
+        "meta": {"type": "object"},
+    })
+    return {
+        "ChangeRecord": {"type": "object", "required": list(CHANGE_FIELDS), "properties": change,
+                         "description": "A paragraph-level change (docs/EXPORT.md)."},
+        "VersionRecord": {"type": "object", "required": list(VERSION_FIELDS),
+                          "properties": version,
+                          "description": "A version and its counts (docs/EXPORT.md)."},
+    }
+
+
 def research_schemas() -> dict:
     """Return the component schemas of the research endpoints."""
     kinds = sorted(set(ALIASES.values()))
     return {
+        **_export_schemas(),
         "SearchResults": {
             "type": "object", "required": ["hits", "next", "pending"],
             "properties": {
