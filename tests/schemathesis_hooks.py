@@ -16,3 +16,4 @@ def json_lines(ctx, response):
     """Return the records of a JSON Lines body as a list."""
     text = response.content.decode(response.encoding or "utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+

@@ -180,3 +180,31 @@ def test_the_cli_searches_and_prints_json(stories, store_path):
     assert [h["article"] for h in json.loads(result.output)["hits"]] == ["quotes"]
     result = runner.invoke(cli, ["--store", str(store_path), "search", '"open'])
     assert result.exit_code != 0 and "cannot be read" in result.output
+
+
+def test_two_processes_catching_up_at_once_index_each_version_once(store_path, tmp_path):
+    # Every gunicorn worker may start catching up on the same new versions; each article is
+    # indexed under the index's write lock, so the second finds the first one's work done.
+    import threading
+
+    from service.diff import Differ
+    from service.search import SearchIndex
+    from service.store import GitStore
+    from service.store.submission import Submission
+
+    store = GitStore(store_path)
+    for k in range(30):
+        for n in range(3):
+            store.save(f"story-{k}", Submission(paragraphs=[f"Story {k} says {n}.", "Same."],
+                                                meta={}))
+    indexes = [SearchIndex(GitStore(store_path), Differ(GitStore(store_path))) for _ in range(3)]
+    threads = [threading.Thread(target=index.sync) for index in indexes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    conn = sqlite3.connect(indexes[0].path)
+    # Per story: "Same." for v1-v3 and one "Story k says n." span a version.
+    assert conn.execute("SELECT count(*) FROM spans").fetchone()[0] == 30 * 4
+    assert conn.execute("SELECT count(*) FROM versions").fetchone()[0] == 90
+    assert conn.execute("SELECT count(*) FROM fts WHERE fts MATCH 'Same'").fetchone()[0] == 30

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from service.ingest.article import extract
 from service.watch.config import WatchListError, read_opml
-from service.watch.extract import extract
 
 PAGES = sorted((Path(__file__).parent / "data" / "extraction").glob("*.html"))
 

@@ -34,9 +34,17 @@ JSON_FIELDS = ("body", "body_html", "headline", "byline", "url", "label", "publi
 _TIME_FIELDS = ("published_at", "updated_at")
 
 
+#: What `extract` may ask of an HTML body: "article" finds the story in a whole page.
+EXTRACT_MODES = ("article",)
+
+
 def parse_payload(body: bytes, content_type: str | None, *,
-                  max_paragraphs: int | None = None) -> Submission:
+                  max_paragraphs: int | None = None, extract: str | None = None) -> Submission:
     """Parse a request body by its content type into a Submission.
+
+    extract="article" (HTML only): the page is read as a news page, its story's paragraphs,
+    headline, byline and times found by the extractor the watcher uses (`ingest.article`),
+    its furniture (navigation, share buttons, related links, ads) left out.
 
     Raises:
         UnsupportedContentType: no or unknown content type (415).
@@ -44,7 +52,11 @@ def parse_payload(body: bytes, content_type: str | None, *,
         UnprocessablePayload: no or empty body, wrong field types, ninjs failing its schema,
             more than max_paragraphs paragraphs (422).
     """
-    submission = _parse(body, content_type)
+    if extract is not None and extract not in EXTRACT_MODES:
+        raise UnprocessablePayload(f"extract={extract!r} is not known; the only mode is "
+                                   "'article' (find the story in a whole HTML page)",
+                                   field="extract")
+    submission = _parse(body, content_type, extract)
     # A story is tens or hundreds of paragraphs. Five MiB of one-word lines would be millions,
     # and every diff and page of such a "story" would cost seconds in a worker.
     if max_paragraphs is not None and len(submission.paragraphs) > max_paragraphs:
@@ -54,10 +66,15 @@ def parse_payload(body: bytes, content_type: str | None, *,
     return submission
 
 
-def _parse(body: bytes, content_type: str | None) -> Submission:
+def _parse(body: bytes, content_type: str | None, extract: str | None = None) -> Submission:
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     if not media_type:
         raise UnsupportedContentType("a Content-Type header is required")
+    if extract is not None and media_type != "text/html":
+        raise UnsupportedContentType(f"extract={extract} reads HTML pages; send text/html, "
+                                     f"not {media_type}")
+    if extract == "article":
+        return _from_page(body)
     if media_type == "text/plain":
         return _from_text(body)
     if media_type == "text/html":
@@ -165,6 +182,23 @@ def _from_text(body: bytes) -> Submission:
 def _from_html(body: bytes) -> Submission:
     paragraphs = paragraphs_from_html(_decode(body))
     return finish(paragraphs, {}, "html", {"source/body.html": body}, None)
+
+
+def _from_page(body: bytes) -> Submission:
+    """A whole news page: its story found by the extractor, furniture left out."""
+    from .article import NotAStory, extract
+
+    try:
+        story = extract(_decode(body), url="")
+    except NotAStory as exc:
+        raise UnprocessablePayload(f"no story found in the page: {exc}", field="body") from exc
+    meta: dict = {}
+    for key, value in (("headline", story.headline), ("byline", story.byline),
+                       ("published_at", story.published_at), ("updated_at", story.updated_at),
+                       ("url", story.canonical)):
+        if value and value.strip():
+            meta[key] = one_line(value)
+    return finish(story.paragraphs, meta, "html-article", {"source/page.html": body}, "body")
 
 
 def _from_json(doc: dict, body: bytes) -> Submission:

@@ -19,6 +19,7 @@ from typing import Any
 from ..diff.digest import digest_of
 from ..diff.tokens import split_words
 from ..store.refs import file_lock, list_refs
+from ..store.stamp import refs_stamp
 from .db import connect
 
 #: The digest kinds a filter can name, each from its digest items (counts by their change).
@@ -55,6 +56,9 @@ class SearchIndex:
         self.path = path or Path(store.path) / "writethru" / "search.sqlite"
         self._local = threading.local()
         self._catching_up = threading.Lock()
+        # The refs' stamp when this process last found nothing pending: while the refs have
+        # not moved, a search need not read 100,000 refs and heads again to know it.
+        self._clean_stamp: str | None = None
 
     def conn(self) -> sqlite3.Connection:
         """Return this thread's connection (opened, or made anew when unusable, on first use)."""
@@ -70,9 +74,17 @@ class SearchIndex:
         """Return {article: head commit} of the articles whose index is behind the store."""
         if not self.store.exists():
             return {}
+        stamp = refs_stamp(Path(self.store.path), "refs/articles")
+        if stamp is not None and stamp.text == self._clean_stamp:
+            return {}
         heads = list_refs(Path(self.store.path), "refs/articles")
         known = dict(self.conn().execute("SELECT article, commit_id FROM heads").fetchall())
-        return {a: c for a, c in heads.items() if known.get(a) != c}
+        todo = {a: c for a, c in heads.items() if known.get(a) != c}
+        # Only a settled stamp is remembered: a ref moved within the same clock tick as the
+        # stat could leave the stamp unchanged (see store.stamp.RACY_NS).
+        self._clean_stamp = stamp.text if stamp is not None and not todo and stamp.settled() \
+            else None
+        return todo
 
     def sync(self, budget: float | None = None,
              progress: Callable[[int, int], None] | None = None) -> int:
@@ -112,9 +124,23 @@ class SearchIndex:
 
     def _index_article(self, article: str, head: str) -> None:
         conn = self.conn()
+        infos = self.store.versions(article, upto=head)
+        # One transaction an article, holding the write lock from its start: a crash leaves
+        # the article wholly old or wholly new, and two processes catching up at once (every
+        # gunicorn worker may) index it once, the second finding the first one's row.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._index_locked(conn, article, head, infos)
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+    def _index_locked(self, conn: sqlite3.Connection, article: str, head: str, infos) -> None:
         row = conn.execute("SELECT commit_id, versions FROM heads WHERE article = ?",
                            (article,)).fetchone()
-        infos = self.store.versions(article, upto=head)
+        if row is not None and row[0] == head:
+            return
         done = 0
         if row is not None:
             commit, count = row
@@ -122,18 +148,17 @@ class SearchIndex:
                 done = count
         start = max(1, done)  # the last indexed version is read again: the next one's parent
         versions = self.store.read_many(article, range(start, len(infos) + 1), upto=head)
-        with conn:  # one transaction an article: a crash leaves it wholly old or wholly new
-            if done == 0:
-                self._forget(conn, article)
-            previous = None
-            for version in versions:
-                if version.version <= done:
-                    previous = version
-                    continue
-                self._add_version(conn, article, previous, version)
+        if done == 0:
+            self._forget(conn, article)
+        previous = None
+        for version in versions:
+            if version.version <= done:
                 previous = version
-            conn.execute("INSERT OR REPLACE INTO heads VALUES (?, ?, ?)",
-                         (article, head, len(infos)))
+                continue
+            self._add_version(conn, article, previous, version)
+            previous = version
+        conn.execute("INSERT OR REPLACE INTO heads VALUES (?, ?, ?)",
+                     (article, head, len(infos)))
 
     def _forget(self, conn: sqlite3.Connection, article: str) -> None:
         for span_id, text in conn.execute("SELECT id, text FROM spans WHERE article = ?",

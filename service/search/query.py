@@ -155,8 +155,10 @@ def run(conn: sqlite3.Connection, search: Search) -> tuple[list[dict], str | Non
 
 
 def _text_hits(conn, search: Search, since: int, until: int, after: list):
-    where = ["fts MATCH ?", "(s.article, s.first, s.id) > (?, ?, ?)"]
-    params: list = [fts_query(search.q), *after]
+    # In the order spans were indexed (FTS5's rowid): FTS5 walks it without sorting every
+    # match, so a word in 100,000 stories costs a page, and a new span only ever comes last.
+    where = ["fts MATCH ?", "fts.rowid > ?"]
+    params: list = [fts_query(search.q), after[2]]
     if search.changed:
         marks = ",".join("?" * len(search.changed))
         where.append(f"s.article IN (SELECT c.article FROM changes c JOIN versions v "
@@ -170,7 +172,7 @@ def _text_hits(conn, search: Search, since: int, until: int, after: list):
         params += [since, until, f"%{search.label}%"]
     sql = ("SELECT s.id, s.article, s.field, s.position, s.first, s.last, s.text FROM fts "
            f"JOIN spans s ON s.id = fts.rowid WHERE {' AND '.join(where)} "
-           "ORDER BY s.article, s.first, s.id LIMIT ?")
+           "ORDER BY fts.rowid LIMIT ?")
     try:
         rows = conn.execute(sql, [*params, search.limit + 1]).fetchall()
     except sqlite3.OperationalError as exc:
@@ -194,17 +196,21 @@ def _text_hits(conn, search: Search, since: int, until: int, after: list):
 
 
 def _change_hits(conn, search: Search, since: int, until: int, after: list):
-    where = ["(v.article, v.version, 0) > (?, ?, ?)", "v.created_ns BETWEEN ? AND ?",
+    where = ["(v.article, v.version) > (?, ?)", "v.created_ns BETWEEN ? AND ?",
              "v.label LIKE ?"]
-    params: list = [*after, since, until, f"%{search.label}%"]
+    params: list = [after[0], after[1], since, until, f"%{search.label}%"]
     if search.changed:
+        # From the changes of those kinds (its index is in this order for one kind), not
+        # from every version: a kind found in a tenth of 100,000 stories reads that tenth.
         marks = ",".join("?" * len(search.changed))
-        where.append(f"EXISTS (SELECT 1 FROM changes c WHERE c.article = v.article "
-                     f"AND c.version = v.version AND c.kind IN ({marks}))")
-        params += search.changed
-    rows = conn.execute(
-        f"SELECT v.article, v.version FROM versions v WHERE {' AND '.join(where)} "
-        "ORDER BY v.article, v.version LIMIT ?", [*params, search.limit + 1]).fetchall()
+        sql = (f"SELECT DISTINCT v.article, v.version FROM changes c JOIN versions v "
+               f"USING (article, version) WHERE c.kind IN ({marks}) AND {' AND '.join(where)} "
+               "ORDER BY v.article, v.version LIMIT ?")
+        params = [*search.changed, *params]
+    else:
+        sql = (f"SELECT v.article, v.version FROM versions v WHERE {' AND '.join(where)} "
+               "ORDER BY v.article, v.version LIMIT ?")
+    rows = conn.execute(sql, [*params, search.limit + 1]).fetchall()
     hits = []
     for article, version in rows[:search.limit]:
         changes = conn.execute("SELECT kind, text FROM changes WHERE article = ? AND version = ?",

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ..ingest.article import NotAStory, extract
 from ..ingest.errors import IngestError
 from ..ingest.fields import finish
 from ..store import ArticleNotFound, GitStore, SaveResult
 from ..store.text import canonical_text
 from .config import Source, WatchList
-from .extract import NotAStory, extract
 from .feeds import NotAFeed, entries
 from .fetch import Fetcher, FetchError, Response
 from .identity import article_id, story_url

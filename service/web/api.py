@@ -83,7 +83,8 @@ def post_version(article_id: str):
     _require_token()
     validate_article_id(article_id)
     submission = parse_payload(read_body(), request.headers.get("Content-Type"),
-                               max_paragraphs=current_app.config["MAX_PARAGRAPHS"])
+                               max_paragraphs=current_app.config["MAX_PARAGRAPHS"],
+                               extract=request.args.get("extract"))
     saved = current_store().save(article_id, submission)
     if saved.created:
         # One diff now, so the timeline and annotate of a long story never diff its history.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...ingest.payload import EXTRACT_MODES
 from .bodies import NINJS_MEDIA_TYPES
 from .parts import (
     ARTICLE_ID,
@@ -73,8 +74,15 @@ def paths() -> dict:
         "/api/articles/{article_id}/versions": {"post": {
             "operationId": "postVersion",
             "summary": "Ingest a version",
+            # ?extract= is described here, not as a parameter: it applies to text/html bodies
+            # only, a rule between a parameter and the body a schema cannot state, and
+            # generators (schemathesis) would pair it with every body and find it refused.
             "description": "Saves the body as the next version. A body identical to the latest "
-                           "version (text and metadata) creates nothing and answers 200.",
+                           "version (text and metadata) creates nothing and answers 200. Add "
+                           f"`?extract={EXTRACT_MODES[0]}` to a text/html body that is a whole "
+                           "news page: its story (paragraphs, headline, byline, times) is kept, "
+                           "the page's navigation, ads, share buttons and related links left "
+                           "out, and the page itself stored as the version's source.",
             "tags": ["versions"],
             # Open when the server has no WRITETHRU_TOKEN; the bearer token when it has one.
             "security": [{}, {"bearer": []}],
