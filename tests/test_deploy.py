@@ -273,3 +273,23 @@ def test_missing_nginx_fails_with_instructions(monkeypatch, tmp_path, ci):
     message = str(failed.value)
     assert "ensure-nginx" in message and "apt-get install nginx" in message
     assert ("in CI" in message) == bool(ci)
+
+
+def test_watch_service_collects_into_the_web_service_store_with_a_valid_watch_list():
+    from service.cli import cli
+    from service.watch.config import load
+
+    doc = compose()
+    web, watch = doc["services"]["web"], doc["services"]["watch"]
+    assert watch["environment"]["WRITETHRU_STORE"] == web["environment"]["WRITETHRU_STORE"]
+    assert [v for v in watch["volumes"] if v.startswith("store:")] == \
+        [v for v in web["volumes"] if v.startswith("store:")]
+    # The command parses with the real CLI, and the watch list it names is the repository's.
+    assert watch["command"][:2] == ["writethru", "watch"]
+    command = cli.get_command(None, "watch")
+    params = command.make_context("watch", list(watch["command"][2:])).params
+    [option] = [p for p in command.params if "--config" in p.opts]
+    mounted = {target: source for source, target in (v.split(":")[:2] for v in watch["volumes"])}
+    watch_list = ROOT / mounted[str(params[option.name])]
+    assert watch_list == ROOT / "deploy" / "watch.toml"
+    assert load(watch_list).sources  # the example parses: contact, a feed and an article

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from ..plural import plural
 from .errors import CliError
 
 
@@ -55,7 +56,7 @@ def watch(ctx: click.Context, config_path: Path, once: bool, store: Path | None)
             report = watcher.run_once()
             click.echo(report.summary())
         else:
-            click.echo(f"watch: {len(watchlist.sources)} sources into {git_store.path}; "
+            click.echo(f"watch: {plural(len(watchlist.sources), 'source')} into {git_store.path}; "
                        "SIGTERM stops", err=True)
             watcher.run_forever()
             click.echo("watch: stopped cleanly")

@@ -2,8 +2,9 @@
 
 A query with words answers text hits: a paragraph or headline, the versions it stood in, and
 where its words are. A query with filters only answers change hits: the versions whose update
-digest has that kind of change. Hits come in a stable order (article, then version), so a
-cursor continues a listing even while new versions are indexed.
+digest has that kind of change. Hits come in a stable order (text hits as they were indexed,
+change hits by article and version), so a cursor continues a listing while new versions are
+indexed.
 """
 
 from __future__ import annotations
@@ -109,12 +110,26 @@ def _decode(cursor: str) -> list:
     raise BadQuery("cursor is not one this server gave; start again without it", "cursor")
 
 
+# A word FTS5 takes as it is (a "bareword"), optionally a prefix, or a bracket of its syntax.
+_BARE = re.compile(r"^\(*[\w]+\*?\)*$")
+
+
 def fts_query(q: str) -> str:
-    """Return the FTS5 query of what a reader typed: CJK runs become phrases of their words."""
-    if q.isascii() or '"' in q:
+    """Return the FTS5 query of what a reader typed.
+
+    With double quotes in it, it is FTS5 syntax as written. Otherwise each word FTS5 would not
+    take bare ("40,000", "U.S.", "co-op") becomes a phrase of its parts, so a figure or an
+    abbreviation is found rather than refused; CJK runs become phrases of their words.
+    """
+    if '"' in q:
         return q
-    return " ".join(f'"{words_of(part)}"' if not part.isascii() and not part.isupper()
-                    else part for part in q.split())
+    out = []
+    for part in q.split():
+        if part in _OPERATORS or (part.isascii() and _BARE.match(part)):
+            out.append(part)
+        else:
+            out.append(f'"{words_of(part)}"')
+    return " ".join(out)
 
 
 def terms(q: str) -> list[tuple[str, bool]]:
@@ -132,8 +147,11 @@ def highlights(text: str, found: list[tuple[str, bool]]) -> list[list[int]]:
     """Return [start, end] of each place a query word occurs in text (case-insensitive)."""
     spans = []
     for term, prefix in found:
-        wide = not term.isascii()
-        pattern = re.escape(term) if wide else r"\b" + re.escape(term) + (r"\w*" if prefix else r"\b")
+        parts = [re.escape(p) for p in term.split()]
+        if not term.isascii():  # CJK phrases were spaced into words; the text has no spaces
+            pattern = r"\s*".join(parts)
+        else:
+            pattern = r"\b" + r"\s+".join(parts) + (r"\w*" if prefix else r"\b")
         spans += [[m.start(), m.end()] for m in re.finditer(pattern, text, re.IGNORECASE)]
     spans.sort()
     merged: list[list[int]] = []
@@ -182,7 +200,7 @@ def _text_hits(conn, search: Search, since: int, until: int, after: list):
             raise BadQuery(f"the query cannot be read ({exc}); put words in double quotes to "
                            "search for them as they are", "q") from None
         raise
-    found = terms(search.q)
+    found = terms(fts_query(search.q))
     hits = [{
         "article": article, "match": "text", "field": fld,
         "paragraph": None if fld == "headline" else position + 1,

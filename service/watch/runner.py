@@ -16,6 +16,7 @@ from pathlib import Path
 from ..ingest.article import NotAStory, extract
 from ..ingest.errors import IngestError
 from ..ingest.fields import finish
+from ..plural import plural
 from ..store import ArticleNotFound, GitStore, SaveResult
 from ..store.text import canonical_text
 from .config import Source, WatchList
@@ -119,7 +120,7 @@ class Watcher:
                 counts["settled"] += 1
                 continue
             counts[self._page(entry.url, from_feed=True)] += 1
-        return f"{len(found)} entries: {counts_line(counts)}"
+        return f"{plural(len(found), 'entry', 'entries')}: {counts_line(counts)}"
 
     def _max_age(self) -> float:
         return self.settings.max_age_days * DAY

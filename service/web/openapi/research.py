@@ -24,7 +24,8 @@ def research_paths() -> dict:
                 "syntax: `\"a phrase\"`, `prefix*`, `OR`, `NOT`), each with the versions it "
                 "stood in, so a word edited away is found with the versions it appears in. "
                 "Without `q`: the versions whose update digest has a change of a kind "
-                "(`changed`). Hits come by article, then version; follow `next` for more. "
+                "(`changed`). Hits come in a stable order (text hits as indexed, change hits "
+                "by article and version); follow `next` for more. "
                 "`pending` counts stories not yet indexed (new versions are indexed for at "
                 "most a second before the answer, the rest in the background)."),
             "tags": ["research"],
