@@ -165,6 +165,11 @@ def test_a_correction_note_and_an_editors_note():
                                                          "the quake struck Monday."})
     assert kinds(items) == ["correction"]
     assert items[0]["field"] == "editor_note"
+    # A note that labels itself is not labelled twice ("correction: Correction: ...").
+    labelled = "Correction: An earlier version of this story gave the wrong toll."
+    items, _ = digest(QUAKE, [*QUAKE, labelled])
+    assert items[0]["text"] == "correction: An earlier version of this story gave the wrong toll."
+    assert items[0]["note"] == labelled
 
 
 def test_a_killed_story_by_status_by_label_and_by_notice():

@@ -100,7 +100,8 @@ def _meta_items(meta: dict, top: dict) -> None:
         name = "editor's note" if kind == "editor_note" else kind
         before, after = change["old"], change["new"]
         if kind == "editor_note" and after and _CORRECTION.search(after):
-            top["correction"].append({"kind": "correction", "text": f"correction: {_excerpt(after)}",
+            top["correction"].append({"kind": "correction",
+                                      "text": f"correction: {_excerpt(_unlabelled(after))}",
                                       "row": None, "field": kind, "note": after})
             continue
         if before is None:
@@ -176,7 +177,15 @@ def _corrections(rows, old, new, top) -> None:
             before = old[row["left"]] if row["kind"] == "changed" else ""
             if _CORRECTION.search(text) and not _CORRECTION.search(before):
                 top["correction"].append({"kind": "correction", "row": k, "note": text,
-                                          "text": f"correction: {_excerpt(text)}"})
+                                          "text": f"correction: {_excerpt(_unlabelled(text))}"})
+
+
+_LABELLED = re.compile(r"^\s*(?:corrections?|clarification)\s*[:\-\u2014]\s*", re.IGNORECASE)
+
+
+def _unlabelled(note: str) -> str:
+    """A note without its own "Correction:" label, which the item's text already says."""
+    return _LABELLED.sub("", note, count=1) or note
 
 
 def _rights(row: dict) -> list[int]:
