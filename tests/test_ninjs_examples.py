@@ -212,3 +212,26 @@ def test_a_canceled_resend_is_a_kill_in_the_digest(client):
     digest = client.get("/api/articles/kill/diff?from=1&to=2").get_json()["digest"]
     assert digest[0] == {"kind": "killed", "text": "story canceled", "row": None,
                          "status": "canceled"}
+
+
+def test_a_canceled_story_is_shown_as_a_kill_on_the_pages_the_feed_and_the_cli(client,
+                                                                               store_path):
+    from click.testing import CliRunner
+
+    from service.cli import cli
+
+    doc = json.loads((DATA / "3.0/ninjsExSimpleText_3.json").read_text(encoding="utf-8"))
+    assert _post(client, "kill", doc).status_code == 201
+    assert _post(client, "kill", {**doc, "pubStatus": "canceled"}).status_code == 201
+    compare = client.get("/articles/kill/compare/1...2").get_data(as_text=True)
+    assert "story canceled" in compare
+    home = client.get("/").get_data(as_text=True)
+    assert "story canceled" in home
+    feed = client.get("/articles/kill/feed.atom").get_data(as_text=True)
+    assert "story canceled" in feed
+    log = CliRunner().invoke(cli, ["--store", str(store_path), "log", "kill"])
+    assert log.exit_code == 0 and "story canceled" in log.output.splitlines()[0]
+    diff = CliRunner().invoke(cli, ["--store", str(store_path), "diff", "kill", "1", "2"])
+    assert "* story canceled" in diff.output
+    hits = client.get("/api/search?changed=killed").get_json()["hits"]
+    assert [(h["article"], h["to_version"]) for h in hits] == [("kill", 2)]
