@@ -31,6 +31,7 @@ CREATE INDEX IF NOT EXISTS versions_time ON versions (created_ns);
 CREATE TABLE IF NOT EXISTS changes (article TEXT NOT NULL, version INTEGER NOT NULL,
                                     kind TEXT NOT NULL, text TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS changes_kind ON changes (kind, article, version);
+CREATE INDEX IF NOT EXISTS changes_version ON changes (article, version);
 """
 
 

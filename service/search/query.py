@@ -220,10 +220,13 @@ def _change_hits(conn, search: Search, since: int, until: int, after: list):
     if search.changed:
         # From the changes of those kinds (its index is in this order for one kind), not
         # from every version: a kind found in a tenth of 100,000 stories reads that tenth.
+        # Ordered and cut by the changes' own columns, so the index walks in order and stops
+        # at the page's end (by the versions' columns SQLite sorted every match: 66 ms → 0.1).
         marks = ",".join("?" * len(search.changed))
-        sql = (f"SELECT DISTINCT v.article, v.version FROM changes c JOIN versions v "
+        where[0] = "(c.article, c.version) > (?, ?)"
+        sql = (f"SELECT c.article, c.version FROM changes c JOIN versions v "
                f"USING (article, version) WHERE c.kind IN ({marks}) AND {' AND '.join(where)} "
-               "ORDER BY v.article, v.version LIMIT ?")
+               "GROUP BY c.article, c.version ORDER BY c.article, c.version LIMIT ?")
         params = [*search.changed, *params]
     else:
         sql = (f"SELECT v.article, v.version FROM versions v WHERE {' AND '.join(where)} "
