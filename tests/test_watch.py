@@ -143,16 +143,17 @@ def test_a_429_backs_off_the_host(site, tmp_path, store):
     assert any("backing off 127.0.0.1" in line for line in lines)
 
 
-def test_a_404_after_publication_marks_the_story_deleted(site, tmp_path, store):
+@pytest.mark.parametrize("gone", [404, 410])
+def test_a_404_after_publication_marks_the_story_deleted(site, tmp_path, store, gone):
     watchlist = watch_list(tmp_path, f'[[feed]]\nurl = "{site.base}/feed.xml"\n')
     run(watchlist, store).close()
-    site.stories["ferry"].status = 404
+    site.stories["ferry"].status = gone
     lines: list[str] = []
     watcher = run(watchlist, store, lines)
     deleted = watcher.state.deleted()
     watcher.close()
     assert [d.url for d in deleted] == [f"{site.base}/news/ferry"]
-    assert deleted[0].deleted_status == 404
+    assert deleted[0].deleted_status == gone
     assert any("127.0.0.1-news-ferry marked deleted" in line for line in lines)
     assert len(store.versions("127.0.0.1-news-ferry")) == 1  # no empty version
 
@@ -246,3 +247,21 @@ def test_a_bad_watch_list_is_refused_with_a_clear_line(tmp_path, store_path, tex
                                         "--store", str(store_path)])
     assert result.exit_code == 2 and said in result.output, result.output
     assert not store_path.exists()
+
+
+def test_stories_older_than_max_age_are_no_longer_polled(site, tmp_path, store):
+    feed = f'[[feed]]\nurl = "{site.base}/feed.xml"\n'
+    # The feed dates its entries an hour ago: with a 36-second age limit they have settled.
+    lines: list[str] = []
+    run(watch_list(tmp_path, feed, max_age_days=0.0004), store, lines).close()
+    assert site.asked("/news/ferry") == [] and ids(store) == []
+    assert any("settled" in line for line in lines), lines
+    # Polled while young; once older than the limit, a known page is not fetched again.
+    young = GitStore(tmp_path / "young.git")
+    run(watch_list(tmp_path, feed), young).close()
+    assert len(site.asked("/news/ferry")) == 1
+    site.stories["ferry"].paragraphs.append("A later paragraph nobody will collect.")
+    run(watch_list(tmp_path, f'[[article]]\nurl = "{site.base}/news/ferry"\n',
+                   max_age_days=0.0004), young).close()
+    assert len(site.asked("/news/ferry")) == 1
+    assert len(young.versions("127.0.0.1-news-ferry")) == 1
