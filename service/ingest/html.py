@@ -22,6 +22,7 @@ DROPPED_TAGS = frozenset({"script", "style", "template", "noscript", "head", "if
 # line break inside a paragraph, joined with a space like a hard-wrapped line of text.
 _BR_MARK = "\n"
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_END = object()
 
 
 def paragraphs_from_html(html: str) -> list[str]:
@@ -47,25 +48,27 @@ def paragraphs_from_html(html: str) -> list[str]:
             if collapsed:
                 paragraphs.append(collapsed)
 
-    def walk(node) -> None:
-        for child in node.children:
-            if isinstance(child, NavigableString):
-                if not isinstance(child, non_text):
-                    # Newlines in source HTML are plain white space, not <br>.
-                    buffer.append(str(child).replace("\r", " ").replace("\n", " "))
-            elif isinstance(child, Tag):
-                name = child.name.lower()
-                if name in DROPPED_TAGS:
-                    continue
-                if name == "br":
-                    buffer.append(_BR_MARK)
-                elif name in BLOCK_TAGS:
-                    flush()
-                    walk(child)
-                    flush()
-                else:
-                    walk(child)
-
-    walk(soup)
+    # A loop over a stack, not recursion: markup nested thousands deep must not reach Python's
+    # recursion limit (a 500) in the request that sent it. _END marks leaving a block.
+    stack: list = list(reversed(soup.contents))
+    while stack:
+        child = stack.pop()
+        if child is _END:
+            flush()
+        elif isinstance(child, NavigableString):
+            if not isinstance(child, non_text):
+                # Newlines in source HTML are plain white space, not <br>.
+                buffer.append(str(child).replace("\r", " ").replace("\n", " "))
+        elif isinstance(child, Tag):
+            name = child.name.lower()
+            if name in DROPPED_TAGS:
+                continue
+            if name == "br":
+                buffer.append(_BR_MARK)
+                continue
+            if name in BLOCK_TAGS:
+                flush()
+                stack.append(_END)
+            stack.extend(reversed(child.contents))
     flush()
     return paragraphs

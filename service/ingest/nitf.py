@@ -70,27 +70,33 @@ def _text_blocks(root: Element, blocks: frozenset[str], dropped: frozenset[str])
             if collapsed:
                 paragraphs.append(collapsed)
 
-    def walk(node: Element) -> None:
+    def one_line(text: str) -> str:
+        return text.replace("\r", " ").replace("\n", " ")
+
+    # A loop over a stack, not recursion: a body nested thousands deep is a valid document, and
+    # must not reach Python's recursion limit (a 500) in the request that sent it.
+    stack: list[tuple[Element, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
         name = _local(node.tag)
+        if leaving:
+            if name in blocks:
+                flush()
+            if node.tail:
+                buffer.append(one_line(node.tail))
+            continue
         if name in dropped:
             if node.tail:
-                buffer.append(node.tail.replace("\n", " "))
-            return
-        block = name in blocks
+                buffer.append(one_line(node.tail))
+            continue
         if name == "br":
             buffer.append("\n")
-        if block:
+        if name in blocks:
             flush()
         if node.text and name:
-            buffer.append(node.text.replace("\r", " ").replace("\n", " "))
-        for child in node:
-            walk(child)
-        if block:
-            flush()
-        if node.tail:
-            buffer.append(node.tail.replace("\r", " ").replace("\n", " "))
-
-    walk(root)
+            buffer.append(one_line(node.text))
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(list(node)))
     flush()
     return paragraphs
 
