@@ -135,3 +135,12 @@ def test_wrap_keeps_lines_inside_the_card_and_cuts_with_an_ellipsis():
     # A run with no spaces (CJK) is broken between characters, not left past the edge.
     cjk = wrap([Run("insert", "東京都の地震で" * 40)], "regular", 34, 1000, 3)
     assert len(cjk) == 3
+
+
+def test_card_svg_is_well_formed_when_the_story_holds_control_characters(client):
+    post(client, "ctrl", "First paragraph.\n")
+    post(client, "ctrl", "First paragraph.\n\nA stray \x01 and an escape \x1b[31m here.\n")
+    resp = client.get("/articles/ctrl/compare/1...2/card.svg")
+    texts = "".join(t.text or "" for t in ET.fromstring(resp.data).iter(
+        "{http://www.w3.org/2000/svg}text"))
+    assert "A stray  and an escape [31m here." in texts

@@ -220,3 +220,54 @@ def test_figures_and_abbreviations_are_found_as_typed(stories):
     assert {h["article"] for h in search(stories, q="mayor's")["hits"]} == {"fixed"} or \
         search(stories, q="mayor's")["hits"] == []
     assert stories.get("/api/search?q=co-op").status_code == 200
+
+
+def test_a_label_filter_takes_percent_and_underscore_as_themselves(client):
+    post(client, "pct", BASE, label="UPDATE_1")
+    post(client, "pct", BASE + ["More."], label="UPDATE_1")
+    post(client, "other", BASE, label="UPDATEX1")
+    assert {h["article"] for h in search(client, label="UPDATE_1")["hits"]} == {"pct"}
+    assert search(client, label="%")["hits"] == []
+
+
+def _index(store_path):
+    from service.diff import Differ
+    from service.search import SearchIndex
+    from service.store import GitStore
+
+    return SearchIndex(GitStore(store_path), Differ(GitStore(store_path)))
+
+
+def test_a_worker_that_listed_the_refs_earlier_never_indexes_an_older_head(client, store_path):
+    post(client, "race", BASE)
+    slow = _index(store_path)
+    old_head = slow.pending()["race"]  # this worker lists the refs...
+    post(client, "race", [*BASE, "A new paragraph with Kilbeg in it."])
+    assert _index(store_path).sync() == 0  # ...another indexes v2 meanwhile...
+    slow.pending = lambda: {"race": old_head}  # type: ignore[method-assign]
+    slow.sync()  # ...and the slow one catches up with what it listed
+    rows = sqlite3.connect(slow.path).execute("SELECT versions FROM heads").fetchall()
+    assert rows == [(2,)]
+    assert search(client, q="Kilbeg")["hits"]
+
+
+def test_one_story_that_cannot_be_indexed_does_not_fail_every_search(client, store_path, caplog):
+    post(client, "fine", BASE)
+    post(client, "fine", [*BASE, "Kilbeg."])
+    post(client, "broken", BASE)
+    post(client, "broken", [*BASE, "Kilbeg too."])
+    differ = client.application.extensions["differ"]
+    real = differ.diff_versions
+
+    def failing(old, new, *args, **kwargs):
+        if "Kilbeg too." in new.paragraphs:
+            raise ValueError("a digest that cannot be read")
+        return real(old, new, *args, **kwargs)
+
+    differ.diff_versions = failing
+    hits = search(client, q="Kilbeg")["hits"]
+    assert [h["article"] for h in hits] == ["fine"]
+    assert "search cannot index broken" in caplog.text
+    differ.diff_versions = real
+    post(client, "broken", [*BASE, "Kilbeg too.", "Fixed."])  # a new head is tried again
+    assert {h["article"] for h in search(client, q="Kilbeg")["hits"]} == {"fine", "broken"}

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from xml.sax.saxutils import escape, quoteattr
 
 from .layout import HEIGHT, WIDTH, Piece
 from .png import BACKGROUND, MARKS, RULE
 
 FAMILY = "'DejaVu Sans', Verdana, sans-serif"
+# Characters XML 1.0 cannot hold at all, escaped or not; a story may carry them (a stray \x01).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def render_svg(pieces: list[Piece]) -> str:
@@ -31,6 +34,6 @@ def render_svg(pieces: list[Piece]) -> str:
         weight = ' font-weight="bold"' if p.weight == "bold" else ""
         # xml:space keeps the spaces between runs that the layout measured.
         out.append(f'<text x="{p.x:.1f}" y="{p.y:.1f}" font-size="{p.size}" fill="{colour}"'
-                   f'{weight}{decoration} xml:space="preserve">{escape(p.text)}</text>')
+                   f'{weight}{decoration} xml:space="preserve">{escape(_NOT_XML.sub("", p.text))}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"

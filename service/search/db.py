@@ -35,13 +35,16 @@ CREATE INDEX IF NOT EXISTS changes_version ON changes (article, version);
 """
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating or replacing when unusable) the search index at path."""
+def connect(path: Path, verify: bool = True) -> sqlite3.Connection:
+    """Open (creating or replacing when unusable) the search index at path.
+
+    verify: run quick_check (it reads the whole file: once a process is enough).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         conn = _open(path)
-        if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA \
-                and conn.execute("PRAGMA quick_check").fetchone()[0] == "ok":
+        if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA and (
+                not verify or conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"):
             return conn
         conn.close()
     except sqlite3.DatabaseError:

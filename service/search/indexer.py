@@ -9,6 +9,8 @@ does not descend from it (a rewritten history) is indexed again from v1.
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 import threading
 import time
@@ -21,6 +23,8 @@ from ..diff.tokens import split_words
 from ..store.refs import file_lock, list_refs
 from ..store.stamp import refs_stamp
 from .db import connect
+
+log = logging.getLogger(__name__)
 
 #: The digest kinds a filter can name, each from its digest items (counts by their change).
 CHANGE_KINDS = ("killed", "headline", "label", "lede", "correction", "editor_note", "byline",
@@ -59,16 +63,37 @@ class SearchIndex:
         # The refs' stamp when this process last found nothing pending: while the refs have
         # not moved, a search need not read 100,000 refs and heads again to know it.
         self._clean_stamp: str | None = None
+        # Articles this process could not index ({article: head}), logged once and left out
+        # until their head moves: one story the digest cannot read must not fail every search.
+        self._failed: dict[str, str] = {}
+        self._checked: tuple[int, int] | None = None  # (pid, inode) whose file was checked
 
     def conn(self) -> sqlite3.Connection:
-        """Return this thread's connection (opened, or made anew when unusable, on first use)."""
+        """Return this thread's connection to the index file as it is now.
+
+        The file is checked (quick_check, schema) once a process; a connection whose file was
+        replaced since (another process rebuilt a damaged one) is reopened on the new file, so
+        no worker writes to an unlinked copy.
+        """
         conn = getattr(self._local, "conn", None)
-        if conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with file_lock(self.path.with_suffix(".lock")):
-                conn = connect(self.path)
-            self._local.conn = conn
+        inode = self._inode()
+        if conn is not None and inode == self._local.inode:
+            return conn
+        if conn is not None:
+            conn.close()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with file_lock(self.path.with_suffix(".lock")):
+            verify = self._checked != (os.getpid(), self._inode())
+            conn = connect(self.path, verify=verify)
+            self._checked = (os.getpid(), self._inode())
+        self._local.conn, self._local.inode = conn, self._inode()
         return conn
+
+    def _inode(self) -> int:
+        try:
+            return os.stat(self.path).st_ino
+        except OSError:
+            return -1
 
     def pending(self) -> dict[str, str]:
         """Return {article: head commit} of the articles whose index is behind the store."""
@@ -79,7 +104,8 @@ class SearchIndex:
             return {}
         heads = list_refs(Path(self.store.path), "refs/articles")
         known = dict(self.conn().execute("SELECT article, commit_id FROM heads").fetchall())
-        todo = {a: c for a, c in heads.items() if known.get(a) != c}
+        todo = {a: c for a, c in heads.items()
+                if known.get(a) != c and self._failed.get(a) != c}
         # Only a settled stamp is remembered: a ref moved within the same clock tick as the
         # stat could leave the stamp unchanged (see store.stamp.RACY_NS).
         self._clean_stamp = stamp.text if stamp is not None and not todo and stamp.settled() \
@@ -99,7 +125,14 @@ class SearchIndex:
             todo = self.pending()
             stop = None if budget is None else time.monotonic() + budget
             for done, (article, head) in enumerate(sorted(todo.items()), 1):
-                self._index_article(article, head)
+                try:
+                    self._index_article(article)
+                except sqlite3.Error:
+                    raise  # the index itself failed: every article would
+                except Exception:
+                    log.exception("writethru: search cannot index %s at %s; left out until it "
+                                  "changes", article, head[:12])
+                    self._failed[article] = head
                 if progress:
                     progress(done, len(todo))
                 if stop is not None and time.monotonic() > stop:
@@ -122,14 +155,21 @@ class SearchIndex:
 
     # -- one article ------------------------------------------------------------------------
 
-    def _index_article(self, article: str, head: str) -> None:
+    def _index_article(self, article: str) -> None:
         conn = self.conn()
-        infos = self.store.versions(article, upto=head)
         # One transaction an article, holding the write lock from its start: a crash leaves
         # the article wholly old or wholly new, and two processes catching up at once (every
-        # gunicorn worker may) index it once, the second finding the first one's row.
+        # gunicorn worker may) index it once, the second finding the first one's row. The
+        # head is read under the lock, so a process that listed the refs earlier can never
+        # index an older head over a newer one.
         conn.execute("BEGIN IMMEDIATE")
         try:
+            head = self.store.head(article)
+            if head is None:  # deleted meanwhile
+                self._forget(conn, article)
+                conn.commit()
+                return
+            infos = self.store.versions(article, upto=head)
             self._index_locked(conn, article, head, infos)
         except BaseException:
             conn.rollback()

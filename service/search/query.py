@@ -186,8 +186,8 @@ def _text_hits(conn, search: Search, since: int, until: int, after: list):
     if search.since or search.until or search.label:
         where.append("EXISTS (SELECT 1 FROM versions v WHERE v.article = s.article AND "
                      "v.version BETWEEN s.first AND s.last AND v.created_ns BETWEEN ? AND ? "
-                     "AND v.label LIKE ?)")
-        params += [since, until, f"%{search.label}%"]
+                     "AND v.label LIKE ? ESCAPE '\\')")
+        params += [since, until, _like(search.label)]
     sql = ("SELECT s.id, s.article, s.field, s.position, s.first, s.last, s.text FROM fts "
            f"JOIN spans s ON s.id = fts.rowid WHERE {' AND '.join(where)} "
            "ORDER BY fts.rowid LIMIT ?")
@@ -213,10 +213,15 @@ def _text_hits(conn, search: Search, since: int, until: int, after: list):
     return hits, _encode([last_row[1], last_row[4], last_row[0]]) if last_row else None
 
 
+def _like(text: str) -> str:
+    """A LIKE pattern for `text` anywhere, its own % and _ matched as themselves."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def _change_hits(conn, search: Search, since: int, until: int, after: list):
     where = ["(v.article, v.version) > (?, ?)", "v.created_ns BETWEEN ? AND ?",
-             "v.label LIKE ?"]
-    params: list = [after[0], after[1], since, until, f"%{search.label}%"]
+             "v.label LIKE ? ESCAPE '\\'"]
+    params: list = [after[0], after[1], since, until, _like(search.label)]
     if search.changed:
         # From the changes of those kinds (its index is in this order for one kind), not
         # from every version: a kind found in a tenth of 100,000 stories reads that tenth.

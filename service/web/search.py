@@ -75,7 +75,8 @@ def api_search():
     values: dict = {**request.args.to_dict(), "cursor": cursor}
     next_url = url_for("search.api_search", **values) if cursor else None
     headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
-    # Not cached by ETag: a new version anywhere may add a hit.
+    # Revalidated on every use (no-cache): a new version anywhere may add a hit; the ETag is
+    # of the answer's bytes, so an unchanged answer is still a 304.
     return conditional_json({"hits": hits, "next": next_url, "pending": pending},
                             cache_control="no-cache", headers=headers)
 
