@@ -6,6 +6,7 @@ cases and a fixed seed; it fails on any 5xx and on any answer the document does 
 
 import copy
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -19,6 +20,9 @@ from werkzeug.serving import make_server
 
 from service import create_app
 from service.web.openapi import document
+
+TOKEN = "a-token-for-schemathesis"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "ap-troops-eastern-europe"
@@ -53,7 +57,7 @@ def test_validation_catches_a_broken_document(breakage):
 def _openapi_path(rule: str) -> str:
     for kind in ("anytext:", "path:", ""):
         rule = rule.replace(f"<{kind}article_id>", "{article_id}")
-    return rule.replace("<n>", "{n}")
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
 
 
 def test_document_lists_exactly_the_app_endpoints(tmp_path):
@@ -103,11 +107,12 @@ def test_people_page_is_self_contained_and_fits_the_csp(tmp_path):
 @pytest.fixture
 def live_server(tmp_path):
     """The real app on a loopback port, in a thread, with the demo article in its store."""
-    app = create_app({"STORE_PATH": tmp_path / "store.git", "TESTING": False, "DURABLE": False})
+    app = create_app({"STORE_PATH": tmp_path / "store.git", "TESTING": False, "DURABLE": False,
+                      "TOKEN": TOKEN})
     client = app.test_client()
     for path in sorted(SEED.glob("*.txt")):
         assert client.post(f"/api/articles/{ARTICLE}/versions", data=path.read_bytes(),
-                           content_type="text/plain").status_code == 201
+                           content_type="text/plain", headers=AUTH).status_code == 201
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -124,6 +129,7 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(live_serv
               "response_headers_conformance", "response_schema_conformance"]
     done = subprocess.run(
         [str(SCHEMATHESIS), "run", f"{live_server}/api/openapi.json",
+         "--header", f"Authorization: Bearer {TOKEN}",
          "--checks", ",".join(checks),
          "--phases", "examples,coverage,fuzzing",
          # Bounded by cases, not time: --max-time would make fuzzing repeat until it is spent.

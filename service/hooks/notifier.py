@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .config import Subscription, hooks_file, load_subscriptions
 from .queue import Queue, queue_file
+from .registry import Registry, registry_file
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ class Hooks:
         self._stamp = self._file_stamp()
         self._subs = load_subscriptions(self.file)  # a bad file fails here, at start, loudly
         self._looked = time.monotonic()
+        # Subscriptions made over the API (authenticated), kept beside the file's.
+        self.registry = Registry(registry_file(store_path))
 
     def _file_stamp(self) -> tuple | None:
         try:
@@ -46,7 +49,16 @@ class Hooks:
         return (st.st_mtime_ns, st.st_size, st.st_ino)
 
     def subscriptions(self) -> tuple[Subscription, ...]:
-        """Return the current subscriptions; a file changed into a bad one is logged and ignored."""
+        """Return every subscription: the hooks file's, then those made over the API."""
+        try:
+            made = tuple(item.subscription for item in self.registry.all())
+        except ValueError as exc:  # an unreadable registry must not stop the file's deliveries
+            log.error("writethru: webhook subscriptions made over the API not read: %s", exc)
+            made = ()
+        return self.file_subscriptions() + made
+
+    def file_subscriptions(self) -> tuple[Subscription, ...]:
+        """Return the hooks file's subscriptions; a file changed into a bad one is logged and ignored."""
         with self._lock:
             if time.monotonic() - self._looked < RECHECK:
                 return self._subs

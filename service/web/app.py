@@ -24,7 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # A mistyped template variable fails a test instead of rendering as nothing.
     app.jinja_env.undefined = StrictUndefined
 
-    from . import api, cards, cors, errors, export_api, feeds, search, views
+    from . import api, cards, cors, errors, export_api, feeds, hooks_api, search, views
     from .http import AnyTextConverter, new_page_cache, page_revision, strip_trailing_slash
 
     store = GitStore(app.config["STORE_PATH"], durable=app.config["DURABLE"],
@@ -57,4 +57,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(cards.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(export_api.bp)
+    app.register_blueprint(hooks_api.bp)
     return app

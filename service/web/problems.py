@@ -46,6 +46,8 @@ _TYPES = [
     ProblemType("unauthorized", 401, "Unauthorized"),
     # A replica (WRITETHRU_READ_ONLY) or a store this process cannot write: retrying won't help.
     ProblemType("read-only", 403, "Read-only server"),
+    # Something only an authenticated client may do, on a server that has no token to check.
+    ProblemType("forbidden", 403, "Forbidden"),
     ProblemType("article-not-found", 404, "Article not found"),
     ProblemType("version-not-found", 404, "Version not found"),
     ProblemType("not-found", 404, "Not Found"),

@@ -46,6 +46,7 @@ REQUESTS = {
     "store-damaged": ("GET", "/healthz", {}),
     "store-full": ("POST", "/api/test/full", {}),
     "read-only": ("POST", POST, {"data": b"Text.", "content_type": TEXT, "headers": AUTH}),
+    "forbidden": ("GET", "/api/hooks", {}),  # on a server without a token
     "http-error": ("GET", "/api/test/teapot", {}),
 }
 
@@ -93,7 +94,8 @@ def test_each_problem_has_the_published_shape(slug, schema, tmp_path):
     store_path = tmp_path / "store.git"
     if slug == "store-unavailable":
         store_path.write_text("a file where the store should be")
-    client = make_client(store_path, READ_ONLY=slug == "read-only")
+    client = make_client(store_path, READ_ONLY=slug == "read-only",
+                         **({"TOKEN": ""} if slug == "forbidden" else {}))
     if slug == "store-damaged":
         # What a save leaves when it finds an article's head commit missing.
         assert client.post(POST, data=b"One.", content_type=TEXT, headers=AUTH).status_code == 201

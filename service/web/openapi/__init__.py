@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as dist_version
 
+from .hooks import hooks_paths, hooks_schemas
 from .paths import paths
 from .research import research_paths, research_schemas
 from .schemas import schemas
@@ -42,10 +43,11 @@ def document() -> dict:
             {"name": "feeds", "description": "Atom feeds of new versions."},
             {"name": "meta", "description": "This document and the health check."},
             {"name": "research", "description": "Search across every version, and exports."},
+            {"name": "webhooks", "description": "Subscriptions to new versions (bearer token)."},
         ],
-        "paths": {**paths(), **research_paths()},
+        "paths": {**paths(), **research_paths(), **hooks_paths()},
         "components": {
-            "schemas": {**schemas(), **research_schemas()},
+            "schemas": {**schemas(), **research_schemas(), **hooks_schemas()},
             "securitySchemes": {"bearer": {
                 "type": "http", "scheme": "bearer",
                 "description": "The server's WRITETHRU_TOKEN; required for POST when set."}},
