@@ -22,8 +22,9 @@ from service import create_app
 from service.cli import cli
 from service.cli.hooks import hooks as hooks_group
 from service.diff import Differ, digest_of
-from service.hooks import Hooks, HooksFileError, Worker
+from service.hooks import Hooks, HooksFileError, Queue, Worker, deliver, worker
 from service.hooks.config import parse_subscriptions
+from service.hooks.queue import Claimed
 from service.ingest import parse_payload
 from service.store import GitStore
 
@@ -331,3 +332,48 @@ def test_a_queue_that_cannot_be_written_does_not_fail_the_post(tmp_path, store_p
     assert _post(app.test_client(), "ap-1", "One.")[0] == 201
     assert "could not queue the webhooks of ap-1 v1" in caplog.text
     assert GitStore(store_path).versions("ap-1")[-1].version == 1
+
+
+@pytest.mark.parametrize("head, drop", [(b"HTTP/1.1 200 OK\r\nX-Slow: ", b"a"),
+                                        (b"HTTP/1.1 200 OK\r\nContent-Length: 99999\r\n\r\n", b"x")])
+def test_a_trickling_receiver_is_cut_at_the_deadline(head, drop):
+    assert deliver.LIMIT < worker.LEASE  # no attempt outlives the lease of its delivery
+    listener, stop, said = socket.create_server(("127.0.0.1", 0)), threading.Event(), []
+
+    def drip():  # a byte every 0.2 s: never the 0.5 s read timeout, never a whole answer
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(head)
+            while not stop.wait(0.2):
+                try:
+                    conn.sendall(drop)
+                except OSError:
+                    return
+    threading.Thread(target=drip, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+    sender = threading.Thread(target=lambda: said.append(deliver.post(
+        url, b"{}", SECRET, "d-1", "version.created", timeout=0.5, limit=1.0)), daemon=True)
+    sender.start()
+    sender.join(20)
+    stop.set()
+    listener.close()
+    assert said, "post() is still reading the trickle"
+    assert said[0].status is None and not said[0].delivered
+    assert said[0].error.startswith("timed out"), said[0]
+
+
+def test_the_queue_syncs_fully_and_a_failed_attempt_start_holds_no_lock(tmp_path):
+    queue = Queue(tmp_path / "hooks.sqlite", busy_ms=200)
+    queue.enqueue([("http://127.0.0.1:9/", "sub", "ap-1", 1, "c" * 40)])
+    with queue._db() as db:
+        assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: a 201 is durable
+    ghost = Claimed("no-such-delivery", "http://127.0.0.1:9/", "ap-1", 1, "c" * 40,
+                    "version.created", None, 0)
+    with pytest.raises(TypeError):  # not a sqlite error: the row is missing
+        queue.start_attempt(ghost)
+    # Another process's connection can still write, and this one can begin anew.
+    other = Queue(tmp_path / "hooks.sqlite", busy_ms=200)
+    other.enqueue([("http://127.0.0.1:9/", "sub", "ap-2", 1, "d" * 40)])
+    claimed = queue.claim("me", 60, limit=1)
+    assert [c.article for c in claimed] == ["ap-1"] and queue.start_attempt(claimed[0]) == 1

@@ -7,12 +7,15 @@ pages. Nothing goes beyond 127.0.0.1.
 from __future__ import annotations
 
 import textwrap
+import threading
+import time
 
 import pytest
 from click.testing import CliRunner
 from watch_site.site import NewsSite, Story
 
 from service.cli.watch import watch
+from service.hooks import Queue, queue_file
 from service.store import ArticleNotFound, GitStore
 from service.watch.config import load
 from service.watch.runner import Watcher
@@ -49,8 +52,10 @@ def site():
 def watch_list(tmp_path, body: str, **settings) -> object:
     """Write a watch list with fast settings for the tests and load it."""
     values = {"contact": "tests@example.org", "interval": 0.001, "host_delay": 0,
-              "timeout": 2, "backoff": 60, "workers": 2, **settings}
-    lines = "\n".join(f"{k} = {v!r}".replace("'", '"') for k, v in values.items())
+              "timeout": 2, "backoff": 60, "workers": 2, "allow_private_hosts": True,
+              **settings}  # the fixture site is on 127.0.0.1, refused unless allowed
+    lines = "\n".join(f"{k} = {v!r}".replace("'", '"').replace("= True", "= true")
+                      .replace("= False", "= false") for k, v in values.items())
     path = tmp_path / "watch.toml"
     path.write_text(f"[watch]\n{lines}\n\n{textwrap.dedent(body)}", encoding="utf-8")
     return load(path)
@@ -240,6 +245,8 @@ def test_the_command_prints_a_line_per_source_and_a_summary(site, tmp_path, stor
     ("[watch\n", "not a TOML file"),
     ("[watch]\ncontact = 'a@b'\n[[feed]]\nurl = 'http://x/f'\n[site.'x']\nid_rule = '('\n",
      "bad regular expression"),
+    ("[watch]\ncontact = 'a@b'\nallow_private_hosts = 'no'\n[[feed]]\nurl = 'http://x/f'\n",
+     "allow_private_hosts is true or false"),
 ])
 def test_a_bad_watch_list_is_refused_with_a_clear_line(tmp_path, store_path, text, said):
     (tmp_path / "w.toml").write_text(text, encoding="utf-8")
@@ -265,3 +272,60 @@ def test_stories_older_than_max_age_are_no_longer_polled(site, tmp_path, store):
                    max_age_days=0.0004), young).close()
     assert len(site.asked("/news/ferry")) == 1
     assert len(young.versions("127.0.0.1-news-ferry")) == 1
+
+
+def test_a_settled_page_does_not_wake_the_loop_every_second(site, tmp_path, store):
+    run(watch_list(tmp_path, f'[[feed]]\nurl = "{site.base}/feed.xml"\n'), store).close()
+    # Both pages are known and overdue, but older than max_age_days: never polled again.
+    watcher = run(watch_list(tmp_path, f'[[article]]\nurl = "{site.base}/news/ferry"\n',
+                             max_age_days=0.0004, interval=120), store)
+    try:
+        assert watcher.last.totals["settled"] == 1
+        assert watcher._due_pages(time.time()) == []
+        assert watcher._until_next() > 60  # the source's 120 s interval, not a 1 s spin
+    finally:
+        watcher.close()
+
+
+def test_private_addresses_are_refused_unless_the_watch_list_allows_them(site, tmp_path, store):
+    port = site.base.rsplit(":", 1)[1]
+    body = (f'[[feed]]\nurl = "{site.base}/feed.xml"\n'
+            f'[[article]]\nurl = "{site.base}/news/ferry"\n'
+            f'[[article]]\nurl = "http://localhost:{port}/news/fish-market"\n')
+    lines: list[str] = []
+    run(watch_list(tmp_path, body, allow_private_hosts=False), store, lines).close()
+    assert site.requests == []  # not even robots.txt was asked for
+    assert ids(store) == []
+    assert any(f"feed {site.base}/feed.xml: feed not read (refused: 127.0.0.1 is at 127.0.0.1, "
+               "not a public address" in line for line in lines), lines
+    assert any("/news/ferry: refused: 127.0.0.1 is at 127.0.0.1" in line and "nothing saved" in
+               line for line in lines), lines
+    assert any("/fish-market: refused: localhost is at" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("part", ["headers", "body"])
+def test_a_trickling_server_is_cut_at_the_deadline(site, tmp_path, store, part):
+    site.drip["/news/ferry"] = part  # a byte every 0.2 s: never a 0.5 s read timeout
+    lines: list[str] = []
+    watchlist = watch_list(tmp_path, f'[[article]]\nurl = "{site.base}/news/ferry"\n',
+                           timeout=0.5)  # the whole answer within 3 x 0.5 s
+    pass_ = threading.Thread(target=run, args=(watchlist, store, lines), daemon=True)
+    pass_.start()
+    pass_.join(20)
+    assert not pass_.is_alive(), "the watcher is still reading the trickle"
+    assert any("/news/ferry: timed out" in line and "nothing saved" in line
+               for line in lines), lines
+    assert ids(store) == []
+
+
+def test_versions_saved_by_watch_queue_their_webhooks(site, tmp_path, store_path):
+    (store_path / "writethru").mkdir(parents=True)
+    (store_path / "writethru" / "hooks.toml").write_text(
+        '[[subscription]]\nurl = "http://127.0.0.1:9/hook"\nsecret = "s3cret-of-sixteen-chars"\n'
+        'articles = ["*-ferry"]\n', encoding="utf-8")
+    watch_list(tmp_path, f'[[feed]]\nurl = "{site.base}/feed.xml"\n')
+    result = CliRunner().invoke(watch, ["--config", str(tmp_path / "watch.toml"), "--once",
+                                        "--store", str(store_path)])
+    assert result.exit_code == 0, result.output
+    queued = Queue(queue_file(store_path)).pending()
+    assert [(row[2], row[3], row[5]) for row in queued] == [("127.0.0.1-news-ferry", 1, 0)]

@@ -26,6 +26,7 @@ def test_a_running_watch_stops_cleanly_on_sigterm(tmp_path):
     store_path = tmp_path / "store.git"
     (tmp_path / "watch.toml").write_text(
         f'[watch]\ncontact = "tests@example.org"\ninterval = 0.2\nhost_delay = 0\n'
+        'allow_private_hosts = true\n'  # the fixture site is on 127.0.0.1
         f'[[feed]]\nurl = "{site.base}/feed.xml"\n', encoding="utf-8")
     process = subprocess.Popen(
         [sys.executable, "-m", "service.cli.watch", "--config", str(tmp_path / "watch.toml"),

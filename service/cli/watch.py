@@ -31,7 +31,7 @@ def watch(ctx: click.Context, config_path: Path, once: bool, store: Path | None)
     """
     from ..watch.config import WatchListError, load
     from ..watch.runner import Watcher
-    from .commands import _differ, _open_store, _settings
+    from .commands import _differ, _hooks, _open_store, _settings
 
     if ctx.obj is None or store is not None:
         parent = ctx.obj or {}
@@ -42,8 +42,13 @@ def watch(ctx: click.Context, config_path: Path, once: bool, store: Path | None)
         raise CliError(str(exc), exit_code=2) from exc
     git_store = _open_store(ctx, create=True)
     differ = _differ(ctx, git_store)
-    watcher = Watcher(watchlist, git_store, lambda saved: differ.record(
-        saved.article, saved.version, saved.commit), say=lambda line: click.echo(line, err=True))
+    hooks = _hooks(ctx, git_store)  # queued here; delivered by a server or `hooks deliver`
+
+    def record(saved) -> None:  # what a POST does after a new version: diff facts, then webhooks
+        differ.record(saved.article, saved.version, saved.commit)
+        hooks.version_created(saved.article, saved.version, saved.commit)
+
+    watcher = Watcher(watchlist, git_store, record, say=lambda line: click.echo(line, err=True))
 
     def stop(signum, frame):  # only sets a flag: a save under way finishes first
         click.echo(f"watch: {signal.Signals(signum).name}, stopping after the current page",

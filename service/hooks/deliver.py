@@ -12,13 +12,19 @@ import hashlib
 import hmac
 import http.client
 import random
+import socket
 import ssl
+import threading
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 __all__ = ["MAX_ATTEMPTS", "Outcome", "backoff", "post", "sign"]
 
 TIMEOUT = 10.0  # seconds per connect and per read: a receiver should answer fast and work later
+# The whole attempt, however slowly a receiver trickles its answer: well inside worker.LEASE
+# (60 s), so no attempt outlives its lease and gets the delivery sent twice at once.
+LIMIT = 30.0
 MAX_ATTEMPTS = 12
 FIRST_DELAY = 60.0
 MAX_DELAY = 6 * 3600.0
@@ -58,8 +64,8 @@ def backoff(attempt: int, first: float = FIRST_DELAY, cap: float = MAX_DELAY,
 
 
 def post(url: str, body: bytes, secret: str, delivery: str, event: str,
-         timeout: float = TIMEOUT) -> Outcome:
-    """POST the signed payload to url; never raises for what the network or receiver does."""
+         timeout: float = TIMEOUT, limit: float = LIMIT) -> Outcome:
+    """POST the signed payload to url within `limit` seconds; never raises for what the network does."""
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     conn: http.client.HTTPConnection
@@ -71,10 +77,26 @@ def post(url: str, body: bytes, secret: str, delivery: str, event: str,
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
                "X-Writethru-Event": event, "X-Writethru-Delivery": delivery,
                "X-Writethru-Signature": sign(secret, body)}
+    deadline = time.monotonic() + limit
+    cut = threading.Event()
+    # Per-read timeouts do not bound a receiver that drips a byte at a time: at the deadline
+    # the watchdog shuts the socket, which ends whatever read is blocked on it.
+    watchdog = threading.Timer(limit, _cut, (conn, cut))
+    watchdog.daemon = True
+    watchdog.start()
+    late = Outcome(None, f"timed out: no whole answer within {limit:g} s")
     try:
         conn.request("POST", path, body=body, headers=headers)
         answer = conn.getresponse()
-        answer.read(65536)  # the answer's body is not used; a little is read to end it cleanly
+        # The answer's body is not used; a little is read to end it cleanly. read1 returns
+        # what has arrived, so the deadline is looked at between drips.
+        read = 0
+        while read < 65536 and (chunk := answer.read1(65536 - read)):
+            read += len(chunk)
+            if time.monotonic() > deadline:
+                return late
+        if cut.is_set():
+            return late
         reason = None if 200 <= answer.status < 300 else f"HTTP {answer.status} {answer.reason}".strip()
         return Outcome(answer.status, reason)
     except TimeoutError:  # socket.timeout is TimeoutError since 3.10
@@ -82,8 +104,19 @@ def post(url: str, body: bytes, secret: str, delivery: str, event: str,
     except ConnectionRefusedError:
         return Outcome(None, "connection refused")
     except ssl.SSLError as exc:
-        return Outcome(None, f"TLS: {exc.reason or exc}")
+        return late if cut.is_set() else Outcome(None, f"TLS: {exc.reason or exc}")
     except (OSError, http.client.HTTPException) as exc:
-        return Outcome(None, f"{type(exc).__name__}: {exc}"[:300])
+        return late if cut.is_set() else Outcome(None, f"{type(exc).__name__}: {exc}"[:300])
     finally:
+        watchdog.cancel()
         conn.close()
+
+
+def _cut(conn: http.client.HTTPConnection, cut: threading.Event) -> None:
+    """At the deadline: shut the socket, so a read blocked on a trickling receiver ends."""
+    cut.set()
+    if conn.sock is not None:
+        try:
+            socket.socket.shutdown(conn.sock, socket.SHUT_RDWR)  # the fd's, not SSLSocket's
+        except OSError:
+            pass

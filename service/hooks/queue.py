@@ -130,7 +130,9 @@ class Queue:
                 db.execute("PRAGMA journal_mode=WAL")  # kept in the file once set
                 db.executescript(SCHEMA)
                 self._ready = True
-            db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
+            # FULL: a queued notification survives power loss once its 201 has gone out
+            # (NORMAL would lose the last commits); the queue is small, the fsync cheap.
+            db.execute("PRAGMA synchronous=FULL")
         except BaseException:
             db.close()
             raise
@@ -184,11 +186,16 @@ class Queue:
         now = time.time() if now is None else now
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
-            n = db.execute("SELECT attempts FROM deliveries WHERE id = ?", (claimed.id,)).fetchone()[0] + 1
-            db.execute("UPDATE deliveries SET attempts = ? WHERE id = ?", (n, claimed.id))
-            db.execute("INSERT INTO attempts (delivery, n, started_at) VALUES (?, ?, ?)",
-                       (claimed.id, n, now))
-            db.execute("COMMIT")
+            try:
+                n = db.execute("SELECT attempts FROM deliveries WHERE id = ?",
+                               (claimed.id,)).fetchone()[0] + 1
+                db.execute("UPDATE deliveries SET attempts = ? WHERE id = ?", (n, claimed.id))
+                db.execute("INSERT INTO attempts (delivery, n, started_at) VALUES (?, ?, ?)",
+                           (claimed.id, n, now))
+                db.execute("COMMIT")
+            except BaseException:  # not only sqlite errors: an open BEGIN would lock out all
+                db.execute("ROLLBACK")
+                raise
         return n
 
     def finish_attempt(self, claimed: Claimed, n: int, owner: str, *, status: int | None,
@@ -198,12 +205,17 @@ class Queue:
         now = time.time() if now is None else now
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
-            db.execute("UPDATE attempts SET finished_at = ?, status = ?, error = ?, next_at = ? "
-                       "WHERE delivery = ? AND n = ?", (now, status, error, next_at, claimed.id, n))
-            db.execute("UPDATE deliveries SET state = ?, next_at = COALESCE(?, next_at), "
-                       "lease_owner = NULL, lease_until = 0 WHERE id = ? AND lease_owner = ?",
-                       (state, next_at, claimed.id, owner))
-            db.execute("COMMIT")
+            try:
+                db.execute("UPDATE attempts SET finished_at = ?, status = ?, error = ?, next_at = ? "
+                           "WHERE delivery = ? AND n = ?",
+                           (now, status, error, next_at, claimed.id, n))
+                db.execute("UPDATE deliveries SET state = ?, next_at = COALESCE(?, next_at), "
+                           "lease_owner = NULL, lease_until = 0 WHERE id = ? AND lease_owner = ?",
+                           (state, next_at, claimed.id, owner))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
 
     def attempts(self, article: str | None = None, limit: int = 200) -> list[Attempt]:
         """Return the latest attempts, newest first (of one article when given)."""

@@ -4,6 +4,7 @@
     contact = "newsdesk-research@example.org"   # goes into the user agent: required
     interval = 600          # seconds between polls of a source (per source: interval = ...)
     max_age_days = 14       # articles older than this are no longer polled
+    allow_private_hosts = false  # true lets feeds lead to loopback and private addresses
     opml = ["feeds.opml"]   # feed lists exported from a reader (relative to this file)
 
     [[feed]]
@@ -65,6 +66,8 @@ class Settings:
     backoff: float = 60.0         # first wait after a 429 or 5xx; doubles up to max_backoff
     max_backoff: float = 6 * 3600.0
     user_agent: str = ""
+    # Off: feeds cannot steer the watcher at the machine's own network (SSRF). Tests turn it on.
+    allow_private_hosts: bool = False
 
     @property
     def agent(self) -> str:
@@ -88,7 +91,7 @@ class WatchList:
 
 _SETTINGS = {"contact", "interval", "max_age_days", "timeout", "max_bytes", "max_redirects",
              "host_delay", "host_concurrency", "workers", "backoff", "max_backoff",
-             "user_agent", "opml"}
+             "user_agent", "allow_private_hosts", "opml"}
 
 
 def load(path: Path) -> WatchList:
@@ -118,6 +121,8 @@ def from_dict(doc: dict, base: Path, name: str) -> WatchList:
     if not contact:
         raise WatchListError(f"{name}: [watch] contact is required (an e-mail address or URL "
                              "for publishers to reach whoever runs this watcher)")
+    if not isinstance(watch.get("allow_private_hosts", False), bool):  # bool("no") is True
+        raise WatchListError(f"{name}: allow_private_hosts is true or false")
     try:
         settings = Settings(contact=contact, **{
             k: type(getattr(Settings, k))(v) for k, v in watch.items()

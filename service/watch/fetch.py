@@ -7,6 +7,8 @@ byte is counted against the size bound; no library with its own retry or cache p
 from __future__ import annotations
 
 import http.client
+import ipaddress
+import socket
 import ssl
 import threading
 import time
@@ -73,6 +75,7 @@ class Fetcher:
             headers["If-Modified-Since"] = known.last_modified
         for _ in range(self.settings.max_redirects + 1):
             self._check_host(url)
+            self._address(urlsplit(url))  # every hop: a feed or redirect may point inwards
             if not self.allowed(url):
                 raise FetchError("robots.txt disallows it")
             response = self._request(url, headers, self.settings.max_bytes)
@@ -146,11 +149,35 @@ class Fetcher:
                 last[0] = time.monotonic()
             return self._exchange(parts, url, headers, limit)
 
+    def _address(self, parts) -> tuple[str, int]:
+        """Resolve the URL's host; refuse non-public addresses unless allowed; (ip, port)."""
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            found = [info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+        except (OSError, UnicodeError) as exc:
+            raise FetchError(f"cannot resolve {host}: {exc}") from exc
+        if not self.settings.allow_private_hosts:
+            for address in found:
+                if not public(str(address)):
+                    raise FetchError(f"refused: {host} is at {address}, not a public address "
+                                     "(allow_private_hosts = true in [watch] allows it)")
+        return str(found[0]), port
+
     def _exchange(self, parts, url: str, headers: dict[str, str], limit: int) -> Response:
         timeout = self.settings.timeout
         kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         conn = kind(parts.hostname, parts.port, timeout=timeout)
+        # Connect to the address just checked, not to a second lookup's answer (DNS
+        # rebinding); the Host header and TLS SNI still carry the host's name.
+        address = self._address(parts)
+        conn._create_connection = (  # type: ignore[attr-defined]
+            lambda _where, wait, source: socket.create_connection(address, wait, source))
         deadline = time.monotonic() + 3 * timeout  # a trickling server cannot hold us for ever
+        cut = threading.Event()
+        watchdog = threading.Timer(3 * timeout, _cut, (conn, cut))
+        watchdog.daemon = True
+        watchdog.start()
         try:
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             conn.request("GET", target, headers={
@@ -162,19 +189,27 @@ class Fetcher:
             if length and length.isdigit() and int(length) > limit:
                 raise FetchError(f"too large: {int(length):,} bytes (max_bytes {limit:,})")
             body = bytearray()
-            while chunk := raw.read(_CHUNK):
+            # read1: whatever has arrived, so the deadline is looked at however slow the drip.
+            while chunk := raw.read1(_CHUNK):
                 body += chunk
                 if len(body) > limit:
                     raise FetchError(f"too large: more than {limit:,} bytes (max_bytes)")
                 if time.monotonic() > deadline:
-                    raise FetchError(f"timed out: body still arriving after {3 * timeout:.0f} s")
+                    raise FetchError(f"timed out: body still arriving after {3 * timeout:g} s")
+            if cut.is_set():
+                raise FetchError(f"timed out: no whole answer within {3 * timeout:g} s")
+            if raw.length:  # read1 ends quietly where read() would say IncompleteRead
+                raise FetchError(f"cut short: {raw.length:,} bytes of the body never came")
             return Response(url, raw.status, {k.lower(): v for k, v in raw.getheaders()},
                             bytes(body))
         except TimeoutError as exc:
             raise FetchError(f"timed out after {timeout:g} s") from exc
         except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
+            if cut.is_set():  # the watchdog closed a connection still dripping its headers
+                raise FetchError(f"timed out: no whole answer within {3 * timeout:g} s") from exc
             raise FetchError(f"cannot fetch: {exc.__class__.__name__}: {exc}") from exc
         finally:
+            watchdog.cancel()
             conn.close()
 
     def _host(self, host: str):
@@ -183,6 +218,26 @@ class Fetcher:
                 self._hosts[host] = (threading.Semaphore(self.settings.host_concurrency),
                                      threading.Lock(), [0.0])
             return self._hosts[host]
+
+
+def public(address: str) -> bool:
+    """Tell whether an IP address is a public one (not loopback, private, link-local, ...)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    return ip.is_global and not (ip.is_loopback or ip.is_link_local or ip.is_private or
+                                 ip.is_multicast or ip.is_reserved or ip.is_unspecified)
+
+
+def _cut(conn: http.client.HTTPConnection, cut: threading.Event) -> None:
+    """At the deadline: shut the socket, which ends a read blocked on a trickling server."""
+    cut.set()
+    sock = conn.sock
+    if sock is not None:
+        try:
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the fd's, not SSLSocket's
+        except OSError:
+            pass
 
 
 def _seconds(retry_after: str | None) -> float | None:

@@ -81,12 +81,21 @@ class Watcher:
             self.stop.wait(self._until_next())
 
     def _until_next(self) -> float:
+        """Return the seconds to sleep until a source or a live (unsettled) page is due."""
+        now = time.time()
         times = [self.state.get(s.url).next_poll or 0 for s in self.watchlist.sources]
-        times += [p.next_poll or 0 for p in self.state.pages()]
-        return min(max(1.0, min(times, default=0) - time.time()), 300.0)
+        times += [p.next_poll or 0 for p in self._live_pages(now)]
+        return min(max(1.0, min(times, default=0) - now), 300.0)
 
     def _due_pages(self, now: float) -> list[UrlState]:
-        return [p for p in self.state.pages() if (p.next_poll or 0) <= now]
+        return [p for p in self._live_pages(now) if (p.next_poll or 0) <= now]
+
+    def _live_pages(self, now: float) -> list[UrlState]:
+        # Settled pages (older than max_age_days) are never polled, so they are never due:
+        # left in, their past next_poll would wake the loop every second. Worked out from
+        # the age, not stored, so raising max_age_days brings them back.
+        return [p for p in self.state.pages()
+                if not (p.first_seen and self._age(p, now) > self._max_age())]
 
     def _source(self, source: Source, report: Report) -> str:
         counts: Counter = Counter()

@@ -40,6 +40,8 @@ class NewsSite:
     overrides: dict[str, tuple[int, dict, bytes]] = field(default_factory=dict)
     requests: list[tuple[str, dict]] = field(default_factory=list)
     delay: dict[str, float] = field(default_factory=dict)
+    drip: dict[str, str] = field(default_factory=dict)  # path -> "headers" or "body": 1 byte/0.2 s
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> str:
         """Serve on 127.0.0.1 in a thread; return the base URL."""
@@ -50,6 +52,8 @@ class NewsSite:
                 site.requests.append((self.path, dict(self.headers)))
                 status, headers, body = site.answer(self.path, self.headers)
                 time.sleep(site.delay.get(self.path.split("?")[0], 0))
+                if self.path.split("?")[0] in site.drip:
+                    return self.trickle(status, headers, body, site.drip[self.path.split("?")[0]])
                 try:
                     self.send_response(status)
                     for name, value in headers.items():
@@ -59,6 +63,21 @@ class NewsSite:
                     self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the watcher gave up on a slow or huge answer: as it should
+
+            def trickle(self, status: int, headers: dict, body: bytes, part: str) -> None:
+                """Send the head at once and drip the body, or drip from the first byte."""
+                head = (f"HTTP/1.1 {status} OK\r\n" + "".join(
+                    f"{k}: {v}\r\n" for k, v in headers.items()) +
+                    f"Content-Length: {len(body)}\r\n\r\n").encode()
+                if part == "body":
+                    self.wfile.write(head)
+                for byte in (body if part == "body" else head + body):
+                    if site.stopping.wait(0.2):
+                        return
+                    try:
+                        self.wfile.write(bytes([byte]))
+                    except OSError:
+                        return  # the watcher hung up: as it should at its deadline
 
             def log_message(self, *args):
                 pass
@@ -71,6 +90,7 @@ class NewsSite:
 
     def stop(self) -> None:
         """Stop serving."""
+        self.stopping.set()
         self.server.shutdown()
         self.server.server_close()
 
