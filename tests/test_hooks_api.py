@@ -90,3 +90,36 @@ def test_a_server_without_a_token_refuses_to_manage_hooks(store_path):
     open_server = create_app({"TESTING": True, "STORE_PATH": store_path, "DURABLE": False})
     resp = open_server.test_client().post("/api/hooks", json=SUB)
     assert resp.status_code == 403 and "WRITETHRU_TOKEN" in resp.get_json()["detail"]
+
+
+@pytest.mark.parametrize("damage", [
+    '{"subscriptions": [{"id": "a"}]}',   # another shape
+    '["a", "list"]',                       # not the document
+    "not json at all",
+])
+def test_a_damaged_registry_is_the_servers_500_and_never_stops_the_files_hooks(
+        store_path, damage, caplog):
+    (store_path.parent / "hooks.toml").write_text(
+        f'[[subscription]]\nurl = "https://file.example/hook"\nsecret = "{"f" * 16}"\n')
+    client = create_app({"TESTING": True, "STORE_PATH": store_path, "DURABLE": False,
+                         "TOKEN": TOKEN, "HOOKS_FILE": str(store_path.parent / "hooks.toml")}
+                        ).test_client()
+    assert client.post("/api/articles/ap-1/versions", data=b"One.", content_type="text/plain",
+                       headers=AUTH).status_code == 201
+    (store_path / "writethru" / "hooks-api.json").write_text(damage)
+    for resp in (client.get("/api/hooks", headers=AUTH),
+                 client.post("/api/hooks", json=SUB, headers=AUTH)):
+        assert resp.status_code == 500
+        assert str(store_path) not in resp.get_json()["detail"]  # the path is for the log
+    assert client.post("/api/articles/ap-1/versions", data=b"Two.", content_type="text/plain",
+                       headers=AUTH).status_code == 201
+    assert [(d[1], d[3]) for d in Hooks(store_path).queue.pending()] == \
+        [("https://file.example/hook", 1), ("https://file.example/hook", 2)]
+
+
+def test_a_password_in_a_receivers_url_is_never_shown(client):
+    made = client.post("/api/hooks", json={**SUB, "url": "https://u:pw@research.example/h"},
+                       headers=AUTH)
+    assert made.status_code == 201
+    assert made.get_json()["url"] == "https://u:***@research.example/h"
+    assert "pw@" not in json.dumps(client.get("/api/hooks", headers=AUTH).get_json())

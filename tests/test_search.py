@@ -271,3 +271,21 @@ def test_one_story_that_cannot_be_indexed_does_not_fail_every_search(client, sto
     differ.diff_versions = real
     post(client, "broken", [*BASE, "Kilbeg too.", "Fixed."])  # a new head is tried again
     assert {h["article"] for h in search(client, q="Kilbeg")["hits"]} == {"fine", "broken"}
+
+
+@pytest.mark.parametrize("q", ['disk:"y"', 'locked:"storm"', 'readonly:"a"', 'malformed:"a"',
+                               '"x" AND disk:y'])
+def test_a_query_naming_words_of_database_faults_is_still_the_readers_400(stories, q):
+    resp = stories.get("/api/search", query_string={"q": q})
+    assert resp.status_code == 400 and resp.get_json()["parameter"] == "q"
+
+
+def test_an_index_deleted_under_a_running_server_is_rebuilt_at_the_next_search(stories, store_path):
+    import time
+
+    assert search(stories, q="Smithfield")["hits"]
+    time.sleep(0.05)  # past the refs' racy window, so the clean stamp is remembered
+    assert search(stories, q="Smithfield")["hits"]
+    for suffix in ("", "-wal", "-shm"):
+        (store_path / "writethru" / f"search.sqlite{suffix}").unlink(missing_ok=True)
+    assert [h["article"] for h in search(stories, q="Smithfield")["hits"]] == ["gone"]

@@ -329,3 +329,18 @@ def test_versions_saved_by_watch_queue_their_webhooks(site, tmp_path, store_path
     assert result.exit_code == 0, result.output
     queued = Queue(queue_file(store_path)).pending()
     assert [(row[2], row[3], row[5]) for row in queued] == [("127.0.0.1-news-ferry", 1, 0)]
+
+
+@pytest.mark.parametrize("address, is_public", [
+    ("93.184.215.14", True), ("2606:4700::1111", True),
+    ("127.0.0.1", False), ("10.1.2.3", False), ("169.254.169.254", False), ("0.0.0.0", False),
+    ("::1", False), ("fe80::1%eth0", False), ("fc00::1", False),
+    ("::ffff:127.0.0.1", False),                            # IPv4-mapped
+    ("2002:7f00:1::1", False), ("2002:a00:1::1", False),    # 6to4 of 127.0.0.1, 10.0.0.1
+    ("2002:5db8:d70e::1", True),                            # 6to4 of a public address
+    ("64:ff9b::7f00:1", False), ("64:ff9b::5db8:d70e", True),  # NAT64 of each
+])
+def test_which_addresses_the_watcher_may_fetch(address, is_public):
+    from service.watch.fetch import public
+
+    assert public(address) is is_public

@@ -50,12 +50,15 @@ class Hooks:
 
     def subscriptions(self) -> tuple[Subscription, ...]:
         """Return every subscription: the hooks file's, then those made over the API."""
+        from_file = self.file_subscriptions()
         try:
             made = tuple(item.subscription for item in self.registry.all())
         except ValueError as exc:  # an unreadable registry must not stop the file's deliveries
             log.error("writethru: webhook subscriptions made over the API not read: %s", exc)
             made = ()
-        return self.file_subscriptions() + made
+        # A URL the file names later is the file's: one delivery, signed with the file's key.
+        taken = {s.url for s in from_file}
+        return from_file + tuple(s for s in made if s.url not in taken)
 
     def file_subscriptions(self) -> tuple[Subscription, ...]:
         """Return the hooks file's subscriptions; a file changed into a bad one is logged and ignored."""

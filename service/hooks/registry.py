@@ -19,11 +19,25 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from ..store.refs import file_lock
 from .config import HooksFileError, Subscription, _subscription
 
-__all__ = ["ApiSubscription", "Registry", "registry_file"]
+__all__ = ["ApiSubscription", "Registry", "RegistryUnreadable", "redacted", "registry_file"]
+
+
+class RegistryUnreadable(HooksFileError):
+    """The API's subscriptions file cannot be read: the server's fault, not the client's."""
+
+
+def redacted(url: str) -> str:
+    """Return url with any password in it hidden (a receiver may take basic auth)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def registry_file(store_path: Path | str) -> Path:
@@ -42,7 +56,7 @@ class ApiSubscription:
     def public(self) -> dict:
         """Return what the API shows of it (never the secret)."""
         s = self.subscription
-        return {"id": self.id, "url": s.url, "articles": list(s.articles),
+        return {"id": self.id, "url": redacted(s.url), "articles": list(s.articles),
                 "description": s.description, "created_at": self.created_at}
 
 
@@ -56,7 +70,7 @@ class Registry:
         self._items: tuple[ApiSubscription, ...] = ()
 
     def all(self) -> tuple[ApiSubscription, ...]:
-        """Return the subscriptions as the file has them now (an unreadable file: none, logged)."""
+        """Return the subscriptions as the file has them now; raise RegistryUnreadable."""
         stamp = self._file_stamp()
         with self._lock:
             if stamp != self._stamp:
@@ -83,6 +97,8 @@ class Registry:
 
     def remove(self, sub_id: str) -> bool:
         """Delete a subscription by id; return whether there was one."""
+        if not any(i.id == sub_id for i in self.all()):
+            return False  # nothing to write
         with self._write() as items:
             kept = [i for i in items if i.id != sub_id]
             gone = len(kept) != len(items)
@@ -101,13 +117,15 @@ class Registry:
     def _read(self) -> tuple[ApiSubscription, ...]:
         try:
             doc = json.loads(self.path.read_text(encoding="utf-8"))
+            items = doc["subscriptions"]
+            return tuple(ApiSubscription(str(d["id"]), str(d["created_at"]), _subscription(
+                d["subscription"], lambda f: f"{self.path}: {f}")) for d in items)
         except FileNotFoundError:
             return ()
-        except (OSError, ValueError) as exc:
-            raise HooksFileError(f"{self.path}: cannot be read ({exc})") from exc
-        return tuple(ApiSubscription(d["id"], d["created_at"],
-                                     _subscription(d["subscription"], lambda f: f"{self.path}"))
-                     for d in doc.get("subscriptions", []))
+        # Anything else (not JSON, another shape, a field no longer valid): the file is not
+        # what this code writes, and no subscription of it is trusted.
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise RegistryUnreadable(f"{self.path}: cannot be read ({exc!r})") from exc
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[list[ApiSubscription]]:

@@ -26,6 +26,9 @@ from .db import connect
 
 log = logging.getLogger(__name__)
 
+#: Seconds before a story that could not be indexed is tried again at the same head.
+RETRY_FAILED = 300.0
+
 #: The digest kinds a filter can name, each from its digest items (counts by their change).
 CHANGE_KINDS = ("killed", "headline", "label", "lede", "correction", "editor_note", "byline",
                 "number", "quote", "added", "removed", "moved", "edited", "split", "joined")
@@ -63,9 +66,10 @@ class SearchIndex:
         # The refs' stamp when this process last found nothing pending: while the refs have
         # not moved, a search need not read 100,000 refs and heads again to know it.
         self._clean_stamp: str | None = None
-        # Articles this process could not index ({article: head}), logged once and left out
-        # until their head moves: one story the digest cannot read must not fail every search.
-        self._failed: dict[str, str] = {}
+        # Articles this process could not index ({article: (head, when)}), logged and left out
+        # until their head moves or RETRY_FAILED seconds pass (the fault may have been a
+        # passing one): one story the digest cannot read must not fail every search.
+        self._failed: dict[str, tuple[str, float]] = {}
         self._checked: tuple[int, int] | None = None  # (pid, inode) whose file was checked
 
     def conn(self) -> sqlite3.Connection:
@@ -76,17 +80,24 @@ class SearchIndex:
         no worker writes to an unlinked copy.
         """
         conn = getattr(self._local, "conn", None)
-        inode = self._inode()
-        if conn is not None and inode == self._local.inode:
+        if conn is not None and self._inode() == self._local.inode:
             return conn
         if conn is not None:
             conn.close()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with file_lock(self.path.with_suffix(".lock")):
-            verify = self._checked != (os.getpid(), self._inode())
-            conn = connect(self.path, verify=verify)
-            self._checked = (os.getpid(), self._inode())
-        self._local.conn, self._local.inode = conn, self._inode()
+            before = self._inode()
+            conn = connect(self.path, verify=self._checked != (os.getpid(), before))
+            # Read under the lock: a file another process replaces later is seen as new.
+            inode = self._inode()
+            self._checked = (os.getpid(), inode)
+        self._local.conn, self._local.inode = conn, inode
+        if inode != before or getattr(self._local, "seen", None) not in (None, inode):
+            # A new file (made here, or by another process): what this process knew of the
+            # old one (nothing pending, stories left out) says nothing of it.
+            self._clean_stamp = None
+            self._failed.clear()
+        self._local.seen = inode
         return conn
 
     def _inode(self) -> int:
@@ -99,17 +110,21 @@ class SearchIndex:
         """Return {article: head commit} of the articles whose index is behind the store."""
         if not self.store.exists():
             return {}
+        conn = self.conn()  # first: a missing or replaced file forgets the clean stamp
         stamp = refs_stamp(Path(self.store.path), "refs/articles")
         if stamp is not None and stamp.text == self._clean_stamp:
             return {}
         heads = list_refs(Path(self.store.path), "refs/articles")
-        known = dict(self.conn().execute("SELECT article, commit_id FROM heads").fetchall())
-        todo = {a: c for a, c in heads.items()
-                if known.get(a) != c and self._failed.get(a) != c}
+        known = dict(conn.execute("SELECT article, commit_id FROM heads").fetchall())
+        now = time.monotonic()
+        todo = {a: c for a, c in heads.items() if known.get(a) != c and not (
+            a in self._failed and self._failed[a][0] == c
+            and now - self._failed[a][1] < RETRY_FAILED)}
         # Only a settled stamp is remembered: a ref moved within the same clock tick as the
         # stat could leave the stamp unchanged (see store.stamp.RACY_NS).
-        self._clean_stamp = stamp.text if stamp is not None and not todo and stamp.settled() \
-            else None
+        # Nor while a story waits for its retry: it must be listed again when its time comes.
+        self._clean_stamp = stamp.text if stamp is not None and not todo and not self._failed \
+            and stamp.settled() else None
         return todo
 
     def sync(self, budget: float | None = None,
@@ -132,7 +147,7 @@ class SearchIndex:
                 except Exception:
                     log.exception("writethru: search cannot index %s at %s; left out until it "
                                   "changes", article, head[:12])
-                    self._failed[article] = head
+                    self._failed[article] = (head, time.monotonic())
                 if progress:
                     progress(done, len(todo))
                 if stop is not None and time.monotonic() > stop:

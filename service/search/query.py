@@ -194,9 +194,11 @@ def _text_hits(conn, search: Search, since: int, until: int, after: list):
     try:
         rows = conn.execute(sql, [*params, search.limit + 1]).fetchall()
     except sqlite3.OperationalError as exc:
-        # What FTS5 says of a query it cannot parse (syntax, an unterminated phrase, a column
-        # filter naming no column); a locked or failing database is not the reader's fault.
-        if not any(w in str(exc) for w in ("locked", "disk", "I/O", "readonly", "malformed")):
+        # FTS5 refuses a query it cannot parse (syntax, an unterminated phrase, a column
+        # filter naming no column) with the generic SQLITE_ERROR; a locked, failing or damaged
+        # database has codes of its own and is not the reader's fault. Not by the message's
+        # words: it repeats what the reader typed ("no such column: disk").
+        if (getattr(exc, "sqlite_errorcode", sqlite3.SQLITE_ERROR) & 0xFF) == sqlite3.SQLITE_ERROR:
             raise BadQuery(f"the query cannot be read ({exc}); put words in double quotes to "
                            "search for them as they are", "q") from None
         raise

@@ -149,8 +149,8 @@ class Fetcher:
                 last[0] = time.monotonic()
             return self._exchange(parts, url, headers, limit)
 
-    def _address(self, parts) -> tuple[str, int]:
-        """Resolve the URL's host; refuse non-public addresses unless allowed; (ip, port)."""
+    def _address(self, parts) -> tuple[list[str], int]:
+        """Resolve the URL's host; refuse non-public addresses unless allowed; (ips, port)."""
         host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "https" else 80)
         try:
@@ -162,7 +162,7 @@ class Fetcher:
                 if not public(str(address)):
                     raise FetchError(f"refused: {host} is at {address}, not a public address "
                                      "(allow_private_hosts = true in [watch] allows it)")
-        return str(found[0]), port
+        return list(dict.fromkeys(str(a) for a in found)), port
 
     def _exchange(self, parts, url: str, headers: dict[str, str], limit: int) -> Response:
         timeout = self.settings.timeout
@@ -170,9 +170,9 @@ class Fetcher:
         conn = kind(parts.hostname, parts.port, timeout=timeout)
         # Connect to the address just checked, not to a second lookup's answer (DNS
         # rebinding); the Host header and TLS SNI still carry the host's name.
-        address = self._address(parts)
+        addresses, port = self._address(parts)
         conn._create_connection = (  # type: ignore[attr-defined]
-            lambda _where, wait, source: socket.create_connection(address, wait, source))
+            lambda _where, wait, source: _connect(addresses, port, wait, source))
         deadline = time.monotonic() + 3 * timeout  # a trickling server cannot hold us for ever
         cut = threading.Event()
         watchdog = threading.Timer(3 * timeout, _cut, (conn, cut))
@@ -220,11 +220,33 @@ class Fetcher:
             return self._hosts[host]
 
 
+def _connect(addresses: list[str], port: int, wait, source) -> socket.socket:
+    """Connect to the first of the checked addresses that answers (as create_connection would
+    try a name's addresses in turn), never to one that was not checked."""
+    error: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), wait, source)
+        except OSError as exc:
+            error = exc
+    raise error or OSError("no address to connect to")
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def public(address: str) -> bool:
     """Tell whether an IP address is a public one (not loopback, private, link-local, ...)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    if isinstance(ip, ipaddress.IPv6Address):
+        # An IPv4 address carried in IPv6 is judged as itself: ::ffff:127.0.0.1 (mapped),
+        # 2002:7f00:1:: (6to4) and 64:ff9b::7f00:1 (NAT64) all reach 127.0.0.1.
+        if ip.ipv4_mapped:
+            ip = ip.ipv4_mapped
+        elif ip.sixtofour:
+            ip = ip.sixtofour
+        elif ip in _NAT64:
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return ip.is_global and not (ip.is_loopback or ip.is_link_local or ip.is_private or
                                  ip.is_multicast or ip.is_reserved or ip.is_unspecified)
 

@@ -106,8 +106,9 @@ def refuse_foreign_post() -> None:
     if request.method != "POST" or not origin or not _write_scope() or _same_origin(origin):
         return
     if _allowed("CORS_WRITE_ORIGINS", origin) is None:
-        raise Problem("http-error", f"Versions cannot be sent from pages on {origin}: "
-                      "list the origin in WRITETHRU_CORS_WRITE_ORIGINS to allow it.",
+        raise Problem("http-error", f"Pages on {origin} cannot send this (a version, or a "
+                      "webhook subscription): list the origin in WRITETHRU_CORS_WRITE_ORIGINS "
+                      "to allow it.",
                       status=403, title="Cross-origin write refused")
 
 

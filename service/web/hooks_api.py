@@ -12,6 +12,8 @@ import hmac
 from flask import Blueprint, current_app, request, url_for
 
 from ..hooks import Hooks, HooksFileError
+from ..hooks.registry import RegistryUnreadable, redacted
+from .errors import answer
 from .http import conditional_json
 from .problems import Problem
 
@@ -20,6 +22,13 @@ bp = Blueprint("hooks_api", __name__, url_prefix="/api/hooks")
 
 def _hooks() -> Hooks:
     return current_app.extensions["hooks"]
+
+
+@bp.errorhandler(RegistryUnreadable)
+def _unreadable(exc: RegistryUnreadable):
+    current_app.logger.error("writethru: %s", exc)  # the path and the fault are for the log
+    return answer(Problem("internal-error", "The server's file of webhook subscriptions made "
+                          "over HTTP cannot be read; its log says why."))
 
 
 @bp.before_request
@@ -42,7 +51,8 @@ def list_hooks():
     """List the subscriptions: those made here (with ids) and the hooks file's (read-only)."""
     hooks = _hooks()
     made = [item.public() for item in hooks.registry.all()]
-    from_file = [{"url": s.url, "articles": list(s.articles), "description": s.description}
+    from_file = [{"url": redacted(s.url), "articles": list(s.articles),
+                  "description": s.description}
                  for s in hooks.file_subscriptions()]
     return conditional_json({"subscriptions": made, "from_file": from_file},
                             cache_control="no-store")
@@ -57,6 +67,8 @@ def add_hook():
     hooks = _hooks()
     try:
         made = hooks.registry.add(doc, {s.url for s in hooks.file_subscriptions()})
+    except RegistryUnreadable:
+        raise
     except HooksFileError as exc:
         field = str(exc).split(":", 1)[0]
         raise Problem("unprocessable-payload", str(exc), field=field) from None
