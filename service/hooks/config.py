@@ -52,6 +52,15 @@ class Subscription:
         return self.description or self.url
 
 
+def file_stamp(path: Path) -> tuple | None:
+    """Return what tells that a file changed (mtime, size, inode); None when it is not there."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
 def hooks_file(store_path: Path | str, env: Mapping[str, str] | None = None) -> Path:
     """Return the hooks file: WRITETHRU_HOOKS_FILE when set, else <store>/writethru/hooks.toml."""
     given = (os.environ if env is None else env).get("WRITETHRU_HOOKS_FILE", "").strip()

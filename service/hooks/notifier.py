@@ -8,12 +8,11 @@ itself happens later, in a worker (worker.py), never in the request that saved i
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from pathlib import Path
 
-from .config import Subscription, hooks_file, load_subscriptions
+from .config import Subscription, file_stamp, hooks_file, load_subscriptions
 from .queue import Queue, queue_file
 from .registry import Registry, registry_file
 
@@ -35,18 +34,11 @@ class Hooks:
         # Set when a version is queued, so this process's delivery thread wakes at once.
         self.wake = threading.Event()
         self._lock = threading.Lock()
-        self._stamp = self._file_stamp()
+        self._stamp = file_stamp(self.file)
         self._subs = load_subscriptions(self.file)  # a bad file fails here, at start, loudly
         self._looked = time.monotonic()
         # Subscriptions made over the API (authenticated), kept beside the file's.
         self.registry = Registry(registry_file(store_path))
-
-    def _file_stamp(self) -> tuple | None:
-        try:
-            st = os.stat(self.file)
-        except OSError:
-            return None
-        return (st.st_mtime_ns, st.st_size, st.st_ino)
 
     def subscriptions(self) -> tuple[Subscription, ...]:
         """Return every subscription: the hooks file's, then those made over the API."""
@@ -66,7 +58,7 @@ class Hooks:
             if time.monotonic() - self._looked < RECHECK:
                 return self._subs
             self._looked = time.monotonic()
-            stamp = self._file_stamp()
+            stamp = file_stamp(self.file)
             if stamp != self._stamp:
                 try:
                     self._subs = load_subscriptions(self.file)

@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from ..store.refs import file_lock
-from .config import HooksFileError, Subscription, _subscription
+from .config import HooksFileError, Subscription, _subscription, file_stamp
 
 __all__ = ["ApiSubscription", "Registry", "RegistryUnreadable", "redacted", "registry_file"]
 
@@ -71,7 +71,7 @@ class Registry:
 
     def all(self) -> tuple[ApiSubscription, ...]:
         """Return the subscriptions as the file has them now; raise RegistryUnreadable."""
-        stamp = self._file_stamp()
+        stamp = file_stamp(self.path)
         with self._lock:
             if stamp != self._stamp:
                 self._items = self._read()
@@ -106,13 +106,6 @@ class Registry:
         return gone
 
     # -- the file ---------------------------------------------------------------------------
-
-    def _file_stamp(self) -> tuple | None:
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return None
-        return (st.st_mtime_ns, st.st_size, st.st_ino)
 
     def _read(self) -> tuple[ApiSubscription, ...]:
         try:

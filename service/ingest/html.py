@@ -25,6 +25,27 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _END = object()
 
 
+class Paragraphs:
+    """Text gathered piece by piece, cut into paragraphs where a block ends (`flush`).
+
+    Blank-line runs inside a chunk (two <br>) split it too; white space inside a paragraph
+    is collapsed to single spaces and empty paragraphs are dropped.
+    """
+
+    def __init__(self) -> None:
+        self.paragraphs: list[str] = []
+        self.buffer: list[str] = []
+
+    def flush(self) -> None:
+        """End the paragraph (or paragraphs) gathered so far."""
+        chunk = "".join(self.buffer)
+        self.buffer.clear()
+        for part in _PARAGRAPH_BREAK.split(chunk):
+            collapsed = " ".join(part.split())
+            if collapsed:
+                self.paragraphs.append(collapsed)
+
+
 def paragraphs_from_html(html: str) -> list[str]:
     """Return the text of the block elements of an HTML document or fragment.
 
@@ -37,16 +58,8 @@ def paragraphs_from_html(html: str) -> list[str]:
 
     non_text = (Comment, Declaration, Doctype, CData, ProcessingInstruction)
     soup = BeautifulSoup(html, "html.parser")
-    paragraphs: list[str] = []
-    buffer: list[str] = []
-
-    def flush() -> None:
-        chunk = "".join(buffer)
-        buffer.clear()
-        for part in _PARAGRAPH_BREAK.split(chunk):
-            collapsed = " ".join(part.split())
-            if collapsed:
-                paragraphs.append(collapsed)
+    collected = Paragraphs()
+    buffer, flush = collected.buffer, collected.flush
 
     # A loop over a stack, not recursion: markup nested thousands deep must not reach Python's
     # recursion limit (a 500) in the request that sent it. _END marks leaving a block.
@@ -71,4 +84,4 @@ def paragraphs_from_html(html: str) -> list[str]:
                 stack.append(_END)
             stack.extend(reversed(child.contents))
     flush()
-    return paragraphs
+    return collected.paragraphs

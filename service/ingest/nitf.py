@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
 
 from .errors import UnprocessablePayload
-from .html import BLOCK_TAGS, DROPPED_TAGS
+from .html import BLOCK_TAGS, DROPPED_TAGS, Paragraphs
 
 # NITF's own block elements inside <body.content>, besides those it shares with HTML (p, table...).
 NITF_BLOCKS = frozenset({"hl1", "hl2", "block", "bq", "fn", "note", "credit", "nitf-table",
@@ -20,7 +20,6 @@ NITF_BLOCKS = frozenset({"hl1", "hl2", "block", "bq", "fn", "note", "credit", "n
 # Media references, their captions and metadata are not story text.
 NITF_DROPPED = frozenset({"media", "media-reference", "media-metadata", "media-object",
                           "media-producer", "media-caption", "classifier", "nitf-table-metadata"})
-_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
@@ -59,16 +58,8 @@ def _parse(text: str, where: str) -> Element | None:
 
 def _text_blocks(root: Element, blocks: frozenset[str], dropped: frozenset[str]) -> list[str]:
     """Return the text of the block elements under root, as `html.paragraphs_from_html` does."""
-    paragraphs: list[str] = []
-    buffer: list[str] = []
-
-    def flush() -> None:
-        chunk = "".join(buffer)
-        buffer.clear()
-        for part in _PARAGRAPH_BREAK.split(chunk):
-            collapsed = " ".join(part.split())
-            if collapsed:
-                paragraphs.append(collapsed)
+    collected = Paragraphs()
+    buffer, flush = collected.buffer, collected.flush
 
     def one_line(text: str) -> str:
         return text.replace("\r", " ").replace("\n", " ")
@@ -98,7 +89,7 @@ def _text_blocks(root: Element, blocks: frozenset[str], dropped: frozenset[str])
         stack.append((node, True))
         stack.extend((child, False) for child in reversed(list(node)))
     flush()
-    return paragraphs
+    return collected.paragraphs
 
 
 def _first(root: Element, name: str) -> Element | None:
