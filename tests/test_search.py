@@ -289,3 +289,19 @@ def test_an_index_deleted_under_a_running_server_is_rebuilt_at_the_next_search(s
     for suffix in ("", "-wal", "-shm"):
         (store_path / "writethru" / f"search.sqlite{suffix}").unlink(missing_ok=True)
     assert [h["article"] for h in search(stories, q="Smithfield")["hits"]] == ["gone"]
+
+
+def test_a_store_mounted_read_only_answers_search_with_a_clear_503(stories, store_path, tmp_path):
+    from mounts import read_only_mount
+
+    from service.web.app import create_app
+
+    with read_only_mount(store_path, tmp_path / "ro") as view:
+        replica = create_app({"TESTING": True, "STORE_PATH": view, "DURABLE": False,
+                              "READ_ONLY": True}).test_client()
+        for url in ("/api/search?q=storm", "/search?q=storm"):
+            resp = replica.get(url)
+            assert resp.status_code == 503, url
+            assert "search index cannot be built" in resp.get_data(as_text=True)
+            assert str(view) not in resp.get_data(as_text=True)
+        assert replica.get("/api/articles").status_code == 200  # the rest still serves

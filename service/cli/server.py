@@ -53,18 +53,23 @@ class ProblemWorker(ThreadWorker):
 
 
 def with_delivery(app: Flask, options: dict) -> dict:
-    """Return gunicorn options that run webhook delivery in a thread of each worker.
+    """Return gunicorn options that start each worker's background threads after the fork.
 
-    A thread per worker, not a process to supervise: it shares the worker's Differ (the diff a
-    save just recorded is usually in its cache), wakes at once on a save in its own process,
-    and dies with its worker; the queue's leases hand a dead worker's deliveries to another.
+    Webhook delivery, a thread per worker rather than a process to supervise: it shares the
+    worker's Differ (the diff a save just recorded is usually in its cache), wakes at once on a
+    save in its own process, and dies with its worker; the queue's leases hand a dead worker's
+    deliveries to another. And the search index's catch-up, in one worker only (a flock), so
+    after an import or a deploy the first searches find every story.
     """
     from ..hooks import Worker
+    from ..web.search import search_index
 
     def start(server, worker) -> None:
         if not app.config["READ_ONLY"]:
             app.extensions["hook_worker"] = Worker(app.extensions["hooks"],
                                                    app.extensions["differ"]).start()
+        with app.app_context():
+            search_index().catch_up_in_background(exclusive=True)
 
     def stop(server, worker) -> None:
         running = app.extensions.get("hook_worker")

@@ -9,6 +9,7 @@ does not descend from it (a rewritten history) is indexed again from v1.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import sqlite3
@@ -156,17 +157,38 @@ class SearchIndex:
         finally:
             self._catching_up.release()
 
-    def catch_up_in_background(self) -> None:
-        """Start a thread that indexes everything pending (none if one is already running)."""
+    def catch_up_in_background(self, exclusive: bool = False) -> None:
+        """Start a thread that indexes everything pending (none if one is already running).
+
+        exclusive: only if no other process is catching up the same way (a flock beside the
+        index), so one server worker indexes after a start while the others serve.
+        """
         if self._catching_up.locked():
             return
-        threading.Thread(target=self._background, name="writethru-search", daemon=True).start()
+        threading.Thread(target=self._background, args=(exclusive,), name="writethru-search",
+                         daemon=True).start()
 
-    def _background(self) -> None:
+    def _background(self, exclusive: bool) -> None:
         try:
-            self.sync(budget=None)
-        except Exception:  # logged by the next request's sync, which meets the same fault
-            pass
+            if not exclusive:
+                self.sync(budget=None)
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path.with_name("search-catchup.lock"), os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                return
+            try:
+                pending = len(self.pending())
+                if pending:
+                    log.info("writethru: indexing %d stories for search", pending)
+                self.sync(budget=None)
+            finally:
+                os.close(fd)  # releases the flock
+        except Exception:  # a request's own sync meets the same fault and answers for it
+            log.exception("writethru: search indexing in the background stopped")
 
     # -- one article ------------------------------------------------------------------------
 

@@ -7,11 +7,13 @@ left), and adds the links to each hit.
 
 from __future__ import annotations
 
+import sqlite3
+
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from ..search import ALIASES, BadQuery, SearchIndex, parse_search, run
 from .http import conditional_json, current_differ, current_store
-from .problems import invalid_parameter
+from .problems import Problem, invalid_parameter
 
 bp = Blueprint("search", __name__)
 
@@ -38,13 +40,20 @@ def _answer(args) -> tuple[list[dict], str | None, int]:
         raise invalid_parameter(exc.parameter, str(exc), page_title="Not a search we can run") \
             from None
     index = search_index()
-    pending = index.sync(budget=SYNC_BUDGET)
-    if pending:
-        index.catch_up_in_background()
     try:
+        pending = index.sync(budget=SYNC_BUDGET)
+        if pending:
+            index.catch_up_in_background()
         hits, cursor = run(index.conn(), search)
     except BadQuery as exc:
         raise invalid_parameter(exc.parameter, str(exc), page_title="Not a search we can run") \
+            from None
+    except (sqlite3.Error, OSError) as exc:
+        # A read-only mount (a replica) or a full disk: the index is derived and cannot be
+        # made or brought up to date here. The rest of the service still answers.
+        current_app.logger.error("writethru: search index unusable: %s", exc)
+        raise Problem("store-unavailable", "The search index cannot be built or read on this "
+                      "server (a read-only or full disk?); everything else still answers.") \
             from None
     for hit in hits:
         hit["links"] = _links(hit)

@@ -272,3 +272,23 @@ def test_behind_nginx_feeds_link_to_the_address_the_client_used(tmp_path):
         assert feed.status_code == 200
         assert f"{base}/articles/{ARTICLE}" in feed.text
         assert upstream not in feed.text
+
+
+def test_serve_brings_the_search_index_up_to_date_after_a_start_without_a_search(tmp_path):
+    # After an import or a deploy, one worker indexes in the background; no request asks.
+    import sqlite3
+
+    with serving(tmp_path) as base:
+        index = tmp_path / "store.git" / "writethru" / "search.sqlite"
+        deadline = time.monotonic() + 60
+        heads = 0
+        while time.monotonic() < deadline and heads < 1:
+            if index.exists():
+                try:
+                    heads = sqlite3.connect(index).execute("SELECT count(*) FROM heads").fetchone()[0]
+                except sqlite3.Error:
+                    heads = 0
+            time.sleep(0.1)
+        assert heads == 1
+        hits = requests.get(f"{base}/api/search", params={"q": "Poland"}, timeout=10).json()
+        assert hits["pending"] == 0 and hits["hits"]
