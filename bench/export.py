@@ -73,14 +73,19 @@ def timed(argv: list[str]) -> tuple[float, int, int, str]:
     return time.perf_counter() - start, size, lines, (err.splitlines() or [""])[-1]
 
 
-def main() -> None:
-    """Build or reuse the store, time git log -p and the exports, print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def store_from_args(description: str) -> Path:
+    """Parse --articles and --work (shared by the benches on this store); return the store."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--work", type=Path, default=Path("/tmp/writethru-export"))
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    store = build(args.work, args.articles)
+    return build(args.work, args.articles)
+
+
+def main() -> None:
+    """Build or reuse the store, time git log -p and the exports, print the figures."""
+    store = store_from_args(__doc__.splitlines()[0])
     # The command alone (`python -m service.cli.export`): the same code `writethru export` runs.
     cli = [sys.executable, "-m", "service.cli.export", "--store", str(store)]
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)

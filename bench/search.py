@@ -16,8 +16,6 @@ Usage: python bench/search.py [--articles N] [--work DIR]
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import subprocess
 import sys
 import time
@@ -27,28 +25,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from export import ENV, build, timed  # noqa: E402  (the same store as the export bench)
+from diff import median_ms  # noqa: E402
+from export import ENV, store_from_args, timed  # noqa: E402  (the export bench's store)
 
 
 def per_call(fn, rounds: int = 30) -> float:
-    """Return the median milliseconds of fn over rounds calls (after one warm-up)."""
+    """Return the median milliseconds of fn over rounds calls, after one warm-up call."""
     fn()
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+    return median_ms(fn, rounds)
 
 
 def main() -> None:
     """Run the bench and print its figures beside their baselines."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=100_000)
-    parser.add_argument("--work", type=Path, default=Path("/tmp/writethru-export"))
-    args = parser.parse_args()
-    args.work.mkdir(parents=True, exist_ok=True)
-    store_path = build(args.work, args.articles)
+    store_path = store_from_args(__doc__.splitlines()[0])
     index = store_path / "writethru" / "search.sqlite"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{index}{suffix}").unlink(missing_ok=True)

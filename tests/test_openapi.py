@@ -9,14 +9,13 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
-from werkzeug.serving import make_server
+from servers import serving_in_thread
 
 from service import create_app
 from service.web.openapi import document
@@ -113,14 +112,8 @@ def live_server(tmp_path):
     for path in sorted(SEED.glob("*.txt")):
         assert client.post(f"/api/articles/{ARTICLE}/versions", data=path.read_bytes(),
                            content_type="text/plain", headers=AUTH).status_code == 201
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serving_in_thread(app) as base:
+        yield base
 
 
 @pytest.mark.slow

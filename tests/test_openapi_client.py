@@ -12,12 +12,11 @@ import importlib
 import os
 import subprocess
 import sys
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from servers import serving_in_thread
 
 from service import create_app
 
@@ -34,14 +33,8 @@ def live_server(tmp_path):
     """The real app on a loopback port, in a thread, with WRITETHRU_TOKEN set."""
     app = create_app({"STORE_PATH": tmp_path / "store.git", "TESTING": False, "DURABLE": False,
                       "TOKEN": TOKEN})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serving_in_thread(app) as base:
+        yield base
 
 
 @pytest.fixture

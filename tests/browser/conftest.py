@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
+from servers import serving_in_thread
+from werkzeug.serving import WSGIRequestHandler
 
 from service import create_app
 from service.config import SEEDS_DIR
@@ -105,13 +105,8 @@ def live_server(tmp_path_factory):
     path = tmp_path_factory.mktemp("browser-store") / "store.git"
     app = create_app({"TESTING": True, "STORE_PATH": path, "DURABLE": False})
     seed(app.extensions["store"])
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with serving_in_thread(app, request_handler=QuietHandler) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
